@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Text.Json;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging;
+
+namespace GenNeg.Cli.Commands;
+
+/// <summary>genneg evaluate: infraction rate, MMD and ELBO of a stage, recorded in metrics.json.</summary>
+internal sealed class EvaluateCommand : Command
+{
+    private static readonly JsonSerializerOptions JsonOutput = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly Option<string> run = CommonOptions.Run();
+    private readonly Option<string?> stage = CommonOptions.Stage();
+    private readonly Option<long?> samples = new("--samples") { Description = "Samples for the infraction rate (default: evaluate.samples)" };
+    private readonly Option<bool> json = new("--json") { Description = "Print the figures as one JSON object" };
+
+    public EvaluateCommand(CliEnvironment environment)
+        : base("evaluate", "Measure a stage: infraction rate, MMD to held-out data, ELBO (nats per example); saved to metrics.json.")
+    {
+        Options.Add(run);
+        Options.Add(stage);
+        Options.Add(samples);
+        Options.Add(json);
+        SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
+        {
+            var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples));
+            var metrics = environment.Progress.Sampling("evaluate", progress =>
+                new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Oracles).Run(request, progress, environment.Cancellation));
+            environment.Output.WriteLine(parse.GetValue(json)
+                ? JsonSerializer.Serialize(metrics, JsonOutput)
+                : $"{metrics.Stage}: infraction rate {metrics.InfractionRate:P3}, MMD {metrics.Mmd:G3}, ELBO {metrics.Elbo:F3} nats " +
+                  $"({metrics.Samples:N0} samples, {metrics.SamplingSteps} steps, {metrics.Seconds:F1} s)");
+            return ExitCodes.Success;
+        }));
+    }
+}

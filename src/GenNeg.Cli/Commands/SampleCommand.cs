@@ -1,0 +1,35 @@
+using System.CommandLine;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging;
+
+namespace GenNeg.Cli.Commands;
+
+/// <summary>genneg sample: draw samples from a stage, label them, write CSV and a scatter plot.</summary>
+internal sealed class SampleCommand : Command
+{
+    private readonly Option<string> run = CommonOptions.Run();
+    private readonly Option<long> count = new("-n", "--count") { Description = "Number of samples", DefaultValueFactory = _ => 20_000 };
+    private readonly Option<string?> output = new("--out", "-o") { Description = "CSV file for the samples (columns x0, x1, ..., valid)" };
+    private readonly Option<string?> plot = new("--plot") { Description = "PNG scatter plot of the samples, infractions in red (2-D data)" };
+    private readonly Option<string?> stage = CommonOptions.Stage();
+    private readonly Option<long?> seed = new("--seed") { Description = "Sampling seed (default: the config's seed)" };
+
+    public SampleCommand(CliEnvironment environment)
+        : base("sample", "Draw samples from a trained stage and label them with the oracle.")
+    {
+        Options.Add(run);
+        Options.Add(count);
+        Options.Add(output);
+        Options.Add(plot);
+        Options.Add(stage);
+        Options.Add(seed);
+        SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
+        {
+            var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed));
+            var summary = environment.Progress.Sampling("sample", progress =>
+                new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Oracles).Run(request, progress, environment.Cancellation));
+            environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
+            return ExitCodes.Success;
+        }));
+    }
+}

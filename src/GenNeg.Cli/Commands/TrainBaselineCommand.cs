@@ -1,0 +1,41 @@
+using System.CommandLine;
+using GenNeg.Configuration;
+using GenNeg.Runs;
+using GenNeg.Workflows;
+
+namespace GenNeg.Cli.Commands;
+
+/// <summary>genneg train-baseline: Algorithm 1, line 1.</summary>
+internal sealed class TrainBaselineCommand : Command
+{
+    private readonly Option<string?> config = CommonOptions.Config();
+    private readonly Option<string> run = CommonOptions.Run();
+    private readonly Option<bool> resume = new("--resume") { Description = "Continue an interrupted run from its last checkpoint (same final weights as an uninterrupted run)" };
+    private readonly Option<string[]> set = CommonOptions.Set();
+
+    public TrainBaselineCommand(CliEnvironment environment)
+        : base("train-baseline", "Train the baseline diffusion model on the data set. Ctrl+C saves a checkpoint; --resume continues.")
+    {
+        Options.Add(config);
+        Options.Add(run);
+        Options.Add(resume);
+        Options.Add(set);
+        SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
+        {
+            var runPath = parse.GetRequiredValue(run);
+            var overrides = parse.GetValue(set) ?? [];
+            var configPath = parse.GetValue(config);
+            var resolved = configPath is not null
+                ? ConfigLoader.LoadFile(configPath, overrides)
+                : parse.GetValue(resume)
+                    ? RunFolder.Open(runPath).LoadConfig(overrides)
+                    : throw new GenNegException("--config is required for a new run (with --resume the run's own config.yaml is used)");
+
+            var request = new BaselineTrainingRequest(resolved, runPath, parse.GetValue(resume));
+            var stage = environment.Progress.Training("train baseline", progress =>
+                new BaselineTraining(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
+            environment.Output.WriteLine($"Trained stage '{stage.Name}' in {runPath}");
+            return ExitCodes.Success;
+        }));
+    }
+}

@@ -1,0 +1,66 @@
+namespace GenNeg.Configuration;
+
+/// <summary>Range checks that types alone cannot express; each failure names its key.</summary>
+public static class ConfigValidator
+{
+    public static void Validate(GenNegConfig c)
+    {
+        OneOf("data.name", c.Data.Name, "checkerboard");
+        AtLeast("data.train_size", c.Data.TrainSize, 1);
+        AtLeast("data.validation_size", c.Data.ValidationSize, 2);
+        if (c.Data.Seed == c.Data.ValidationSeed)
+            throw new GenNegException($"config key 'data.validation_seed' must differ from data.seed ({c.Data.Seed}) so the held-out set is new data");
+
+        OneOf("model.formalism", c.Model.Formalism, "edm");
+        AtLeast("model.hidden", c.Model.Hidden, 1);
+        AtLeast("model.blocks", c.Model.Blocks, 0);
+        AtLeast("model.time_embedding", c.Model.TimeEmbedding, 2);
+        if (c.Model.TimeEmbedding % 2 != 0) throw new GenNegException($"config key 'model.time_embedding' must be even, got {c.Model.TimeEmbedding}");
+        Positive("model.sigma_data", c.Model.SigmaData);
+        Positive("model.sigma_min", c.Model.SigmaMin);
+        if (c.Model.SigmaMax <= c.Model.SigmaMin)
+            throw new GenNegException($"config key 'model.sigma_max' ({c.Model.SigmaMax}) must exceed model.sigma_min ({c.Model.SigmaMin})");
+
+        AtLeast("train.iterations", c.Train.Iterations, 1);
+        AtLeast("train.batch_size", c.Train.BatchSize, 1);
+        Positive("train.learning_rate", c.Train.LearningRate);
+        InRange("train.learning_rate_decay", c.Train.LearningRateDecay, 0, 1);
+        if (c.Train.EmaDecay < 0 || c.Train.EmaDecay >= 1)
+            throw new GenNegException($"config key 'train.ema_decay' must be in [0, 1), got {c.Train.EmaDecay}");
+        AtLeast("train.checkpoint_every", c.Train.CheckpointEvery, 1);
+
+        OneOf("sampler.name", c.Sampler.Name, "heun");
+        AtLeast("sampler.steps", c.Sampler.Steps, 1);
+        if (c.Sampler.Churn < 0) throw new GenNegException($"config key 'sampler.churn' must be at least 0, got {c.Sampler.Churn}");
+        AtLeast("sampler.batch_size", c.Sampler.BatchSize, 1);
+
+        AtLeast("evaluate.samples", c.Evaluate.Samples, 1);
+        AtLeast("evaluate.mmd_samples", c.Evaluate.MmdSamples, 2);
+        if (c.Evaluate.MmdSamples > c.Data.ValidationSize)
+            throw new GenNegException($"config key 'evaluate.mmd_samples' ({c.Evaluate.MmdSamples}) cannot exceed data.validation_size ({c.Data.ValidationSize})");
+        if (c.Evaluate.MmdBandwidths.Count == 0 || c.Evaluate.MmdBandwidths.Any(h => h <= 0))
+            throw new GenNegException("config key 'evaluate.mmd_bandwidths' must be a non-empty list of positive numbers");
+        AtLeast("evaluate.elbo_noise_draws", c.Evaluate.ElboNoiseDraws, 1);
+    }
+
+    private static void AtLeast(string key, long value, long minimum)
+    {
+        if (value < minimum) throw new GenNegException($"config key '{key}' must be at least {minimum}, got {value}");
+    }
+
+    private static void Positive(string key, double value)
+    {
+        if (value <= 0) throw new GenNegException($"config key '{key}' must be positive, got {value}");
+    }
+
+    private static void InRange(string key, double value, double low, double high)
+    {
+        if (value < low || value > high) throw new GenNegException($"config key '{key}' must be in [{low}, {high}], got {value}");
+    }
+
+    private static void OneOf(string key, string value, params string[] allowed)
+    {
+        if (!allowed.Contains(value, StringComparer.Ordinal))
+            throw new GenNegException($"config key '{key}' must be one of {string.Join(", ", allowed)}, got '{value}'");
+    }
+}

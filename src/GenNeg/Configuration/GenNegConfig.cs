@@ -1,0 +1,79 @@
+namespace GenNeg.Configuration;
+
+/// <summary>
+/// A whole experiment, as read from YAML (keys are the snake_case of the property names, e.g. train.learning_rate).
+/// Immutable; <see cref="ConfigLoader"/> validates it at load and each run writes the resolved copy to its folder.
+/// </summary>
+public sealed record GenNegConfig
+{
+    /// <summary>Seed of model initialisation, training noise and sampling.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Name of the oracle that labels samples valid (1) or infractions (0).</summary>
+    public string Oracle { get; init; } = "checkerboard";
+
+    public DataConfig Data { get; init; } = new();
+    public ModelConfig Model { get; init; } = new();
+    public TrainConfig Train { get; init; } = new();
+    public SamplerConfig Sampler { get; init; } = new();
+    public EvaluateConfig Evaluate { get; init; } = new();
+}
+
+public sealed record DataConfig
+{
+    /// <summary>Built-in data set: checkerboard (2-D points on the filled cells of a 4x4 board).</summary>
+    public string Name { get; init; } = "checkerboard";
+    public int TrainSize { get; init; } = 1000;
+    public int ValidationSize { get; init; } = 3000;
+    /// <summary>Seed of the training set.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>Seed of the held-out validation set (must differ from data.seed).</summary>
+    public long ValidationSeed { get; init; } = 2;
+}
+
+public sealed record ModelConfig
+{
+    /// <summary>Diffusion formalism: edm.</summary>
+    public string Formalism { get; init; } = "edm";
+    public int Hidden { get; init; } = 256;
+    public int Blocks { get; init; } = 2;
+    public int TimeEmbedding { get; init; } = 128;
+    public double SigmaData { get; init; } = 1.0;
+    public double SigmaMin { get; init; } = 0.002;
+    public double SigmaMax { get; init; } = 80.0;
+}
+
+public sealed record TrainConfig
+{
+    public int Iterations { get; init; } = 30_000;
+    /// <summary>Examples per step; equal to data.train_size means full-batch training (the paper's choice).</summary>
+    public int BatchSize { get; init; } = 1000;
+    public double LearningRate { get; init; } = 3e-4;
+    /// <summary>Fraction of steps over which the learning rate decays linearly to zero at the end (0 = constant).</summary>
+    public double LearningRateDecay { get; init; }
+    /// <summary>Exponential moving average of the weights used for sampling; 0 turns it off.</summary>
+    public double EmaDecay { get; init; }
+    /// <summary>Steps between resumable checkpoints.</summary>
+    public int CheckpointEvery { get; init; } = 1000;
+}
+
+public sealed record SamplerConfig
+{
+    /// <summary>Sampler: heun (EDM's stochastic second-order sampler).</summary>
+    public string Name { get; init; } = "heun";
+    public int Steps { get; init; } = 100;
+    public double Churn { get; init; } = 10;
+    /// <summary>Samples integrated at once.</summary>
+    public int BatchSize { get; init; } = 10_000;
+}
+
+public sealed record EvaluateConfig
+{
+    /// <summary>Samples drawn to measure the infraction rate.</summary>
+    public int Samples { get; init; } = 20_000;
+    /// <summary>Samples (and held-out points) compared by MMD.</summary>
+    public int MmdSamples { get; init; } = 3000;
+    public IReadOnlyList<double> MmdBandwidths { get; init; } = [0.1, 0.5, 1.0, 2.0];
+    /// <summary>Noise levels drawn per held-out example for the ELBO.</summary>
+    public int ElboNoiseDraws { get; init; } = 16;
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GenNeg.Training;
+
+/// <param name="Iterations">optimizer steps in total</param>
+/// <param name="LearningRate">Adam's learning rate</param>
+/// <param name="LearningRateDecay">fraction of the steps, at the end, over which the rate falls linearly to zero</param>
+/// <param name="EmaDecay">decay of the weights' moving average (0: no average)</param>
+/// <param name="CheckpointEvery">steps between resumable checkpoints</param>
+public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery);
+
+/// <summary>Where a training job is: steps done of the total, the latest loss read, and the step rate.</summary>
+public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double StepsPerSecond);
+
+/// <summary>
+/// The optimisation loop every model in GenNeg trains with (baseline, classifiers, distilled students):
+/// Adam on a per-step loss, optional EMA, resumable checkpoints, cancellation that saves before it stops.
+/// </summary>
+public sealed class TrainingLoop
+{
+    /// <summary>The loss is read back from native memory only this often: each read forces a synchronisation.</summary>
+    private const int LossReadInterval = 25;
+
+    private readonly ILogger<TrainingLoop> logger;
+
+    public TrainingLoop(ILogger<TrainingLoop> logger) => this.logger = logger;
+
+    /// <param name="model">the module being trained</param>
+    /// <param name="ema">a module of the same shape that receives the moving average, or null</param>
+    /// <param name="stepLoss">the scalar loss of one step; it draws its own batch and noise from the generator</param>
+    /// <param name="checkpointPath">where the resumable state lives; an existing file there is resumed from</param>
+    /// <returns>the mean loss over the last read interval</returns>
+    public double Run(
+        Module model, Module? ema, Func<Generator, Tensor> stepLoss, TrainingOptions options, string checkpointPath,
+        Generator generator, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        var step = 0;
+        if (File.Exists(checkpointPath))
+        {
+            step = TrainingCheckpoint.Load(checkpointPath, model, ema, optimizer, generator);
+            logger.LogInformation("Resuming from step {Step} of {Total} ({Checkpoint})", step, options.Iterations, checkpointPath);
+        }
+        else if (ema is not null)
+        {
+            CopyWeights(model, ema);
+        }
+
+        model.train();
+        var clock = Stopwatch.StartNew();
+        var startStep = step;
+        var lossSum = zeros(1);
+        var lastLoss = double.NaN;
+        try
+        {
+            while (step < options.Iterations)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+                    logger.LogWarning("Interrupted at step {Step}; state saved to {Checkpoint}", step, checkpointPath);
+                    cancellation.ThrowIfCancellationRequested();
+                }
+
+                using (var scope = NewDisposeScope())
+                {
+                    SetLearningRate(optimizer, options, step);
+                    optimizer.zero_grad();
+                    var loss = stepLoss(generator);
+                    loss.backward();
+                    optimizer.step();
+                    if (ema is not null) UpdateEma(model, ema, options.EmaDecay);
+                    lossSum.add_(loss.detach());
+                }
+                step++;
+
+                if (step % LossReadInterval == 0 || step == options.Iterations)
+                {
+                    using var readScope = NewDisposeScope();
+                    var interval = step % LossReadInterval == 0 ? LossReadInterval : step % LossReadInterval;
+                    lastLoss = lossSum.item<float>() / interval;
+                    lossSum.zero_();
+                }
+                if (step % options.CheckpointEvery == 0 && step < options.Iterations)
+                    TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+                progress?.Report(new TrainingProgress(step, options.Iterations, lastLoss, (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+            }
+        }
+        finally
+        {
+            lossSum.Dispose();
+            model.eval();
+        }
+        TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+        logger.LogInformation("Trained {Steps} steps in {Seconds:F1} s, final loss {Loss:G4}", step - startStep, clock.Elapsed.TotalSeconds, lastLoss);
+        return lastLoss;
+    }
+
+    private static void SetLearningRate(OptimizerHelper optimizer, TrainingOptions options, int step)
+    {
+        if (options.LearningRateDecay <= 0) return;
+        var decaySteps = options.LearningRateDecay * options.Iterations;
+        var factor = Math.Min(1.0, (options.Iterations - step) / decaySteps);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * factor;
+    }
+
+    private static void UpdateEma(Module model, Module ema, double decay)
+    {
+        using var noGrad = no_grad();
+        foreach (var (average, current) in ema.parameters().Zip(model.parameters()))
+            average.mul_(decay).add_(current, alpha: 1 - decay);
+    }
+
+    private static void CopyWeights(Module from, Module to)
+    {
+        using var noGrad = no_grad();
+        foreach (var (target, source) in to.parameters().Zip(from.parameters()))
+            target.copy_(source);
+    }
+}

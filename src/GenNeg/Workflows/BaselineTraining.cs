@@ -1,0 +1,87 @@
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Diffusion;
+using GenNeg.Oracles;
+using GenNeg.Runs;
+using GenNeg.Training;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace GenNeg.Workflows;
+
+/// <param name="Config">the experiment (already resolved with overrides)</param>
+/// <param name="RunPath">the run folder to create, or to continue when <paramref name="Resume"/> is set</param>
+/// <param name="Resume">continue an interrupted run from its checkpoint</param>
+public sealed record BaselineTrainingRequest(GenNegConfig Config, string RunPath, bool Resume);
+
+/// <summary>Algorithm 1, line 1: trains the baseline denoiser on the data set and records the stage "baseline".</summary>
+public sealed class BaselineTraining
+{
+    public const string StageName = "baseline";
+    public const string DenoiserFile = "baseline/denoiser.bin";
+    public const string CheckpointFile = "baseline/training.ckpt";
+
+    private readonly ILoggerFactory loggers;
+    private readonly OracleRegistry oracles;
+
+    public BaselineTraining(ILoggerFactory loggers, OracleRegistry oracles)
+    {
+        this.loggers = loggers;
+        this.oracles = oracles;
+    }
+
+    public StageRecord Run(BaselineTrainingRequest request, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var config = request.Config;
+        oracles.Resolve(config.Oracle);
+        var run = request.Resume ? OpenForResume(request) : CreateFresh(request);
+        run.EnsureFolder(StageName);
+
+        using var data = Datasets.Load(config.Data);
+        using var denoiser = ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed);
+        using var ema = config.Train.EmaDecay > 0 ? ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed) : null;
+        using var generator = new Generator((ulong)config.Seed);
+        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), denoiser.Preconditioning);
+        var train = data.Train;
+        var batchSize = config.Train.BatchSize;
+
+        Tensor StepLoss(Generator g)
+        {
+            // Full batch when the batch covers the data set (the paper's setting), else a uniform draw with replacement.
+            var batch = batchSize == train.shape[0] ? train : train.index_select(0, randint(0, train.shape[0], [batchSize], generator: g));
+            return loss.Compute(denoiser, batch, g).mean();
+        }
+
+        var options = new TrainingOptions(config.Train.Iterations, config.Train.LearningRate, config.Train.LearningRateDecay, config.Train.EmaDecay, config.Train.CheckpointEvery);
+        new TrainingLoop(loggers.CreateLogger<TrainingLoop>())
+            .Run(denoiser, ema, StepLoss, options, run.PathOf(CheckpointFile), generator, progress, cancellation);
+
+        ModelFiles.Save(ema ?? denoiser, run.PathOf(DenoiserFile));
+        var stage = new StageRecord(StageName, DenoiserFile, []);
+        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        return stage;
+    }
+
+    private static RunFolder CreateFresh(BaselineTrainingRequest request)
+    {
+        if (Directory.Exists(request.RunPath) && Directory.EnumerateFileSystemEntries(request.RunPath).Any())
+            throw new GenNegException($"run folder '{request.RunPath}' is not empty; add --resume to continue it, or choose a new --run");
+        var run = RunFolder.Create(request.RunPath);
+        run.SaveConfig(request.Config);
+        return run;
+    }
+
+    private static RunFolder OpenForResume(BaselineTrainingRequest request)
+    {
+        var run = RunFolder.Open(request.RunPath);
+        var saved = ConfigLoader.ToYaml(run.LoadConfig());
+        var wanted = ConfigLoader.ToYaml(request.Config);
+        if (saved != wanted)
+        {
+            var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);
+            throw new GenNegException(
+                $"cannot resume: the config differs from the run's config.yaml ('{difference.First.Trim()}' there, '{difference.Second.Trim()}' now)");
+        }
+        return run;
+    }
+}

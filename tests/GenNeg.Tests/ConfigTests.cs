@@ -1,0 +1,86 @@
+using GenNeg.Configuration;
+
+namespace GenNeg.Tests;
+
+public class ConfigTests
+{
+    private static string RepoFile(string relative)
+    {
+        var folder = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(folder, "GenNeg.sln"))) folder = Path.GetDirectoryName(folder)!;
+        return Path.Combine(folder, relative);
+    }
+
+    [Theory]
+    [InlineData("configs/checkerboard.yaml", 30_000, 100)]
+    [InlineData("configs/checkerboard-quick.yaml", 4000, 50)]
+    public void Shipped_configs_load(string path, int iterations, int steps)
+    {
+        var config = ConfigLoader.LoadFile(RepoFile(path));
+        Assert.Equal(iterations, config.Train.Iterations);
+        Assert.Equal(steps, config.Sampler.Steps);
+        Assert.Equal("checkerboard", config.Oracle);
+    }
+
+    [Fact]
+    public void Paper_config_carries_the_paper_budgets()
+    {
+        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard.yaml"));
+        Assert.Equal(3e-4, config.Train.LearningRate);
+        Assert.Equal(1000, config.Data.TrainSize);
+        Assert.Equal(config.Data.TrainSize, config.Train.BatchSize);
+        Assert.Equal(10, config.Sampler.Churn);
+        Assert.Equal(1.0, config.Model.SigmaData);
+    }
+
+    [Fact]
+    public void Missing_keys_take_defaults_and_overrides_win()
+    {
+        var config = ConfigLoader.Parse("train:\n  iterations: 10\n", ["train.iterations=500", "sampler.churn=0", "evaluate.mmd_bandwidths=[0.2, 1]"]);
+        Assert.Equal(500, config.Train.Iterations);
+        Assert.Equal(0, config.Sampler.Churn);
+        Assert.Equal([0.2, 1.0], config.Evaluate.MmdBandwidths);
+        Assert.Equal(new ModelConfig(), config.Model);
+    }
+
+    [Fact]
+    public void Resolved_yaml_round_trips()
+    {
+        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard-quick.yaml"), ["seed=42"]);
+        var again = ConfigLoader.Parse(ConfigLoader.ToYaml(config));
+        Assert.Equal(ConfigLoader.ToYaml(config), ConfigLoader.ToYaml(again));
+        Assert.Equal(42, again.Seed);
+        Assert.Equal(config.Evaluate.MmdBandwidths, again.Evaluate.MmdBandwidths);
+    }
+
+    [Theory]
+    [InlineData("train:\n  iteratons: 5\n", "unknown config key 'train.iteratons' (did you mean 'train.iterations'?)")]
+    [InlineData("sampler:\n  stpes: 5\n", "unknown config key 'sampler.stpes' (did you mean 'sampler.steps'?)")]
+    [InlineData("train:\n  iterations: many\n", "config key 'train.iterations' must be a whole number, got 'many'")]
+    [InlineData("train:\n  learning_rate: fast\n", "config key 'train.learning_rate' must be a number, got 'fast'")]
+    [InlineData("train: 5\n", "config key 'train' must be a section of keys (train.iterations, train.batch_size, train.learning_rate, ...)")]
+    [InlineData("train:\n  iterations: 0\n", "config key 'train.iterations' must be at least 1, got 0")]
+    [InlineData("model:\n  sigma_max: 0.001\n", "config key 'model.sigma_max' (0.001) must exceed model.sigma_min (0.002)")]
+    [InlineData("model:\n  formalism: vp\n", "config key 'model.formalism' must be one of edm, got 'vp'")]
+    [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
+    public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
+    {
+        var error = Assert.Throws<GenNegException>(() => ConfigLoader.Parse(yaml));
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void Bad_overrides_name_the_key()
+    {
+        Assert.Equal("unknown config key 'train.iterationz' (did you mean 'train.iterations'?)",
+            Assert.Throws<GenNegException>(() => ConfigLoader.Parse("", ["train.iterationz=5"])).Message);
+        Assert.Equal("override 'train.iterations' must look like key=value (e.g. train.iterations=500)",
+            Assert.Throws<GenNegException>(() => ConfigLoader.Parse("", ["train.iterations"])).Message);
+    }
+
+    [Fact]
+    public void Missing_file_is_named()
+    {
+        Assert.Equal("config file 'nope.yaml' not found", Assert.Throws<GenNegException>(() => ConfigLoader.LoadFile("nope.yaml")).Message);
+    }
+}

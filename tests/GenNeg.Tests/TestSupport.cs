@@ -1,0 +1,29 @@
+using GenNeg.Diffusion;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+/// <summary>The exact denoiser of Gaussian data N(0, s^2 I): D(x; sigma) = s^2 / (s^2 + sigma^2) x.</summary>
+internal sealed class GaussianDenoiser(double dataStd) : IDenoiser
+{
+    public Tensor Denoise(Tensor x, Tensor sigma)
+    {
+        var variance = dataStd * dataStd;
+        return x * (variance / (sigma.square() + variance)).unsqueeze(1);
+    }
+}
+
+/// <summary>A temporary folder deleted after the test.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "genneg-tests", Guid.NewGuid().ToString("N"));
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+    }
+}

@@ -1,0 +1,97 @@
+using GenNeg.Configuration;
+using GenNeg.Diffusion;
+using GenNeg.Oracles;
+using GenNeg.Sampling;
+using GenNeg.Training;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+public class TrainingTests
+{
+    private static BaselineTraining Trainer() => new(NullLoggerFactory.Instance, OracleRegistry.CreateDefault());
+
+    [Fact]
+    public void Interrupted_and_resumed_training_ends_with_the_same_weights_as_an_uninterrupted_run()
+    {
+        using var folder = new TempFolder();
+        var config = ConfigLoader.Parse(TinyRun.Yaml, ["train.checkpoint_every=1000"]);
+
+        var straight = folder.Combine("straight");
+        Trainer().Run(new BaselineTrainingRequest(config, straight, Resume: false));
+
+        var interrupted = folder.Combine("interrupted");
+        using var stop = new CancellationTokenSource();
+        var stopAtStep25 = new CallbackProgress<TrainingProgress>(p => { if (p.Step == 25) stop.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            Trainer().Run(new BaselineTrainingRequest(config, interrupted, Resume: false), stopAtStep25, stop.Token));
+        Assert.False(File.Exists(Path.Combine(interrupted, BaselineTraining.DenoiserFile)));
+        Trainer().Run(new BaselineTrainingRequest(config, interrupted, Resume: true));
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, BaselineTraining.DenoiserFile)),
+                     File.ReadAllBytes(Path.Combine(interrupted, BaselineTraining.DenoiserFile)));
+    }
+
+    [Fact]
+    public void A_new_run_refuses_a_folder_that_holds_another_run()
+    {
+        using var folder = new TempFolder();
+        var config = ConfigLoader.Parse(TinyRun.Yaml, ["train.iterations=2"]);
+        var run = folder.Combine("run");
+        Trainer().Run(new BaselineTrainingRequest(config, run, Resume: false));
+        var error = Assert.Throws<GenNegException>(() => Trainer().Run(new BaselineTrainingRequest(config, run, Resume: false)));
+        Assert.Contains("is not empty; add --resume", error.Message);
+        var changed = Assert.Throws<GenNegException>(() => Trainer().Run(new BaselineTrainingRequest(config with { Seed = 99 }, run, Resume: true)));
+        Assert.Equal("cannot resume: the config differs from the run's config.yaml ('seed: 3' there, 'seed: 99' now)", changed.Message);
+    }
+
+    [Fact]
+    public void Live_tensor_count_stays_flat_across_training_steps()
+    {
+        var config = ConfigLoader.Parse(TinyRun.Yaml);
+        using var folder = new TempFolder();
+        using var model = ModelFactory.CreateDenoiser(config.Model, 2, 0);
+        using var generator = new Generator(0);
+        using var data = randn([128, 2], generator: generator);
+        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
+        var counts = new List<long>();
+        var options = new TrainingOptions(200, 1e-3, 0, 0.9, 1000);
+        using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 0);
+        new TrainingLoop(NullLogger<TrainingLoop>.Instance).Run(
+            model, ema, g => loss.Compute(model, data, g).mean(), options, folder.Combine("state.ckpt"), generator,
+            new CallbackProgress<TrainingProgress>(_ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount)));
+
+        Assert.Equal(200, counts.Count);
+        Assert.All(counts.Skip(10), count => Assert.Equal(counts[10], count));
+    }
+
+    [Fact]
+    public void Live_tensor_count_stays_flat_across_sampler_steps()
+    {
+        var counts = new List<long>();
+        var counting = new CountingDenoiser(new GaussianDenoiser(1.0), counts);
+        using var generator = new Generator(0);
+        using var noise = randn([64, 2], generator: generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 50)).Sample(counting, noise, generator);
+        // Two evaluations per step except the last; compare each step's first evaluation.
+        var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
+        Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
+    }
+
+    private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma)
+        {
+            counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            return inner.Denoise(x, sigma);
+        }
+    }
+}
+
+internal sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
