@@ -16,6 +16,7 @@ public static class GenNegCli
         root.Options.Add(new Option<bool>(VerboseOptionName) { Description = "Show debug logging and stack traces of internal errors", Recursive = true });
         root.Subcommands.Add(new TrainBaselineCommand(environment));
         root.Subcommands.Add(new SampleCommand(environment));
+        root.Subcommands.Add(new IterateCommand(environment));
         root.Subcommands.Add(new EvaluateCommand(environment));
 
         var parse = root.Parse(args);

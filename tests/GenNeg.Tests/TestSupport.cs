@@ -27,3 +27,11 @@ internal sealed class TempFolder : IDisposable
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
     }
 }
+
+/// <summary>Workflow progress that hands every training report to a callback and ignores the rest.</summary>
+internal sealed class TrainingCallbackProgress(Action<GenNeg.Training.TrainingProgress> onTraining) : GenNeg.Workflows.IWorkflowProgress
+{
+    public IProgress<GenNeg.Training.TrainingProgress> Training(string phase) => new CallbackProgress<GenNeg.Training.TrainingProgress>(onTraining);
+    public IProgress<GenNeg.Sampling.SamplingProgress> Sampling(string phase) => GenNeg.Workflows.IWorkflowProgress.None.Sampling(phase);
+    public IProgress<GenNeg.Guidance.DrawProgress> Drawing(string phase) => GenNeg.Workflows.IWorkflowProgress.None.Drawing(phase);
+}

@@ -25,7 +25,7 @@ public class TrainingTests
 
         var interrupted = folder.Combine("interrupted");
         using var stop = new CancellationTokenSource();
-        var stopAtStep25 = new CallbackProgress<TrainingProgress>(p => { if (p.Step == 25) stop.Cancel(); });
+        var stopAtStep25 = new TrainingCallbackProgress(p => { if (p.Step == 25) stop.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() =>
             Trainer().Run(new BaselineTrainingRequest(config, interrupted, Resume: false), stopAtStep25, stop.Token));
         Assert.False(File.Exists(Path.Combine(interrupted, BaselineTraining.DenoiserFile)));
@@ -94,4 +94,33 @@ public class TrainingTests
 internal sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
+}
+
+public class GuidedMemoryTests
+{
+    [Fact]
+    public void Live_tensor_count_stays_flat_across_guided_sampler_steps()
+    {
+        random.manual_seed(1);
+        using var classifier = new GenNeg.Guidance.EdmClassifier(
+            new GenNeg.Networks.ResidualMlp(new GenNeg.Networks.MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
+        foreach (var p in classifier.parameters()) p.requires_grad = false;
+        var counts = new List<long>();
+        var guided = new GenNeg.Guidance.GuidedDenoiser(new GaussianDenoiser(1.0), [classifier]);
+        var counting = new CountingDenoiser(guided, counts);
+        using var generator = new Generator(0);
+        using var noise = randn([64, 2], generator: generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 30)).Sample(counting, noise, generator);
+        var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
+        Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
+    }
+
+    private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma)
+        {
+            counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            return inner.Denoise(x, sigma);
+        }
+    }
 }

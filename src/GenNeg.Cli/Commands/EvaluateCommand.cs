@@ -25,7 +25,7 @@ internal sealed class EvaluateCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples));
-            var metrics = environment.Progress.Sampling("evaluate", progress =>
+            var metrics = environment.Progress.Show(progress =>
                 new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine(parse.GetValue(json)
                 ? JsonSerializer.Serialize(metrics, JsonOutput)

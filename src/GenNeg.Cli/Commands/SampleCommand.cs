@@ -26,7 +26,7 @@ internal sealed class SampleCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed));
-            var summary = environment.Progress.Sampling("sample", progress =>
+            var summary = environment.Progress.Show(progress =>
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
             return ExitCodes.Success;

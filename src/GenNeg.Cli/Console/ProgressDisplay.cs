@@ -1,63 +1,94 @@
 using System.Diagnostics;
+using GenNeg.Guidance;
 using GenNeg.Sampling;
 using GenNeg.Training;
+using GenNeg.Workflows;
 using Spectre.Console;
 
 namespace GenNeg.Cli.Console;
 
 /// <summary>
-/// Shows long work: a live bar (Spectre.Console) on an interactive terminal, otherwise a plain line every 10 %.
-/// It writes to stderr so that stdout stays clean for --json output.
+/// Shows a workflow's phases: live bars (Spectre.Console) on an interactive terminal, otherwise a plain line per
+/// phase every 10 %. It writes to stderr so that stdout stays clean for --json output.
 /// </summary>
 internal sealed class ProgressDisplay(TextWriter error, bool interactive)
 {
-    public T Training<T>(string title, Func<IProgress<TrainingProgress>, T> work) =>
-        Run(title, work, p => (p.Step, p.TotalSteps, $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:G4}  {p.StepsPerSecond:F0} it/s"));
-
-    public T Sampling<T>(string title, Func<IProgress<SamplingProgress>, T> work) =>
-        Run(title, work, p => (p.Done, p.Total, $"{p.Done:N0}/{p.Total:N0} samples"));
-
-    private T Run<T, TProgress>(string title, Func<IProgress<TProgress>, T> work, Func<TProgress, (long Done, long Total, string Text)> describe)
+    public T Show<T>(Func<IWorkflowProgress, T> work)
     {
-        if (!interactive) return work(new LineProgress<TProgress>(error, title, describe));
+        if (!interactive) return work(new Phases((title, describe) => new LineProgress(error, title, describe)));
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
         return console.Progress()
             .AutoClear(false)
+            .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                      new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask(Markup.Escape(title), autoStart: true, maxValue: 1);
-                return work(new Callback<TProgress>(p =>
-                {
-                    var (done, total, text) = describe(p);
-                    task.MaxValue = Math.Max(total, 1);
-                    task.Value = done;
-                    task.Description = Markup.Escape($"{title}  {text}");
-                }));
-            });
+            .Start(context => work(new Phases((title, describe) => new BarProgress(context.AddTask(Markup.Escape(title), maxValue: 1), title))));
+    }
+
+    private static string Describe(TrainingProgress p) =>
+        $"step {p.Step:N0}/{p.TotalSteps:N0}  loss {(double.IsNaN(p.Loss) ? "..." : p.Loss.ToString("G4"))}  {p.StepsPerSecond:F0} it/s";
+
+    private static string Describe(SamplingProgress p) => $"{p.Done:N0}/{p.Total:N0} samples";
+
+    private static string Describe(DrawProgress p) =>
+        $"drawn {p.Drawn:N0}: {p.Positives:N0} valid, {p.Negatives:N0} invalid (need {p.PerClass:N0} each)";
+
+    /// <summary>A phase's state as (done, total, text).</summary>
+    private readonly record struct Status(double Done, double Total, string Text);
+
+    private interface IStatusSink
+    {
+        void Update(Status status);
+    }
+
+    /// <summary>Turns each phase's typed progress into a status for one display row.</summary>
+    private sealed class Phases(Func<string, Func<Status, string>, IStatusSink> open) : IWorkflowProgress
+    {
+        public IProgress<TrainingProgress> Training(string phase) => Sink<TrainingProgress>(phase, p => new Status(p.Step, p.TotalSteps, Describe(p)));
+
+        public IProgress<SamplingProgress> Sampling(string phase) => Sink<SamplingProgress>(phase, p => new Status(p.Done, p.Total, Describe(p)));
+
+        // Drawing ends when the rarer class reaches N: its count is the progress.
+        public IProgress<DrawProgress> Drawing(string phase) =>
+            Sink<DrawProgress>(phase, p => new Status(Math.Min(p.Positives, p.Negatives), p.PerClass, Describe(p)));
+
+        private Callback<T> Sink<T>(string phase, Func<T, Status> status)
+        {
+            var sink = open(phase, s => s.Text);
+            return new Callback<T>(value => sink.Update(status(value)));
+        }
     }
 
     /// <summary>Reports synchronously on the worker's thread (System.Progress would post to the thread pool).</summary>
-    private sealed class Callback<TProgress>(Action<TProgress> report) : IProgress<TProgress>
+    private sealed class Callback<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(TProgress value) => report(value);
+        public void Report(T value) => report(value);
     }
 
-    private sealed class LineProgress<TProgress>(TextWriter error, string title, Func<TProgress, (long Done, long Total, string Text)> describe) : IProgress<TProgress>
+    private sealed class BarProgress(ProgressTask task, string title) : IStatusSink
+    {
+        public void Update(Status status)
+        {
+            task.MaxValue = Math.Max(status.Total, 1);
+            task.Value = Math.Min(status.Done, task.MaxValue);
+            task.Description = Markup.Escape($"{title}  {status.Text}");
+        }
+    }
+
+    private sealed class LineProgress(TextWriter error, string title, Func<Status, string> describe) : IStatusSink
     {
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private int lastTenth = -1;
 
-        public void Report(TProgress value)
+        public void Update(Status status)
         {
-            var (done, total, text) = describe(value);
-            var tenth = (int)(10 * done / Math.Max(total, 1));
+            var fraction = Math.Clamp(status.Done / Math.Max(status.Total, 1), 0, 1);
+            var tenth = (int)(10 * fraction);
             if (tenth == lastTenth) return;
             lastTenth = tenth;
-            var eta = done > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done) : TimeSpan.Zero;
-            error.WriteLine($"{title}: {text}  elapsed {clock.Elapsed:mm\\:ss}  eta {eta:mm\\:ss}");
+            var eta = fraction > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
+            error.WriteLine($"{title}: {describe(status)}  elapsed {clock.Elapsed:mm\\:ss}  eta {eta:mm\\:ss}");
         }
     }
 }

@@ -41,6 +41,24 @@ public static class ConfigValidator
         if (c.Evaluate.MmdBandwidths.Count == 0 || c.Evaluate.MmdBandwidths.Any(h => h <= 0))
             throw new GenNegException("config key 'evaluate.mmd_bandwidths' must be a non-empty list of positive numbers");
         AtLeast("evaluate.elbo_noise_draws", c.Evaluate.ElboNoiseDraws, 1);
+
+        var g = c.Genneg;
+        AtLeast("genneg.iterations", g.Iterations, 0);
+        AtLeast("genneg.per_class", g.PerClass, 1);
+        AtLeast("genneg.draw_batch_size", g.DrawBatchSize, 1);
+        AtLeast("genneg.min_per_class", g.MinPerClass, 1);
+        if (g.MinPerClass > g.PerClass)
+            throw new GenNegException($"config key 'genneg.min_per_class' ({g.MinPerClass}) cannot exceed genneg.per_class ({g.PerClass})");
+        AtLeast("genneg.max_draws", g.MaxDraws, 2L * g.MinPerClass);
+        OneOf("genneg.ablation", g.Ablation, "none", "imbalanced", "no_importance_weights");
+        if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");
+        AtLeast("genneg.classifier.iterations", g.Classifier.Iterations, 1);
+        AtLeast("genneg.classifier.batch_size", g.Classifier.BatchSize, 1);
+        Positive("genneg.classifier.learning_rate", g.Classifier.LearningRate);
+        InRange("genneg.classifier.learning_rate_decay", g.Classifier.LearningRateDecay, 0, 1);
+        if (g.Classifier.EmaDecay < 0 || g.Classifier.EmaDecay >= 1)
+            throw new GenNegException($"config key 'genneg.classifier.ema_decay' must be in [0, 1), got {g.Classifier.EmaDecay}");
+        AtLeast("genneg.classifier.checkpoint_every", g.Classifier.CheckpointEvery, 1);
     }
 
     private static void AtLeast(string key, long value, long minimum)

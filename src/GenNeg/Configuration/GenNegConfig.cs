@@ -17,6 +17,7 @@ public sealed record GenNegConfig
     public TrainConfig Train { get; init; } = new();
     public SamplerConfig Sampler { get; init; } = new();
     public EvaluateConfig Evaluate { get; init; } = new();
+    public GenNegIterationConfig Genneg { get; init; } = new();
 }
 
 public sealed record DataConfig
@@ -76,4 +77,43 @@ public sealed record EvaluateConfig
     public IReadOnlyList<double> MmdBandwidths { get; init; } = [0.1, 0.5, 1.0, 2.0];
     /// <summary>Noise levels drawn per held-out example for the ELBO.</summary>
     public int ElboNoiseDraws { get; init; } = 16;
+}
+
+/// <summary>One Gen-neG iteration (Algorithm 1, lines 5-19): balanced synthetic data, alpha, classifier, stacking.</summary>
+public sealed record GenNegIterationConfig
+{
+    /// <summary>Iterations the pipeline runs (genneg iterate does one per call unless --iterations says otherwise).</summary>
+    public int Iterations { get; init; } = 2;
+    /// <summary>N: positives and negatives each in the balanced synthetic data set.</summary>
+    public int PerClass { get; init; } = 5000;
+    /// <summary>Samples drawn per sampler call while collecting the synthetic data.</summary>
+    public int DrawBatchSize { get; init; } = 10_000;
+    /// <summary>
+    /// Draw budget. When it runs out before N of each class, the iteration goes on with a balanced set as large as the
+    /// rarer class allows, if that reaches min_per_class; otherwise it stops with a message.
+    /// </summary>
+    public long MaxDraws { get; init; } = 2_000_000;
+    /// <summary>Smallest balanced set (per class) accepted when the draw budget runs out.</summary>
+    public int MinPerClass { get; init; } = 500;
+    /// <summary>
+    /// none: the method; imbalanced: classifier on 2N draws as they come, unweighted;
+    /// no_importance_weights: balanced data, unweighted loss (alpha ignored).
+    /// </summary>
+    public string Ablation { get; init; } = "none";
+    /// <summary>Ablation: a classifier on clean x0, applied while sampling to the one-step estimate D(x; sigma).</summary>
+    public bool TimeIndependent { get; init; }
+    /// <summary>Multiplies every classifier's gradient while sampling (1 = the method).</summary>
+    public double GuidanceScale { get; init; } = 1.0;
+    public ClassifierTrainConfig Classifier { get; init; } = new();
+}
+
+/// <summary>Classifier training (the classifier shares the denoiser's backbone shape, with one output).</summary>
+public sealed record ClassifierTrainConfig
+{
+    public int Iterations { get; init; } = 20_000;
+    public int BatchSize { get; init; } = 8192;
+    public double LearningRate { get; init; } = 3e-3;
+    public double LearningRateDecay { get; init; }
+    public double EmaDecay { get; init; }
+    public int CheckpointEvery { get; init; } = 1000;
 }

@@ -1,4 +1,5 @@
 using GenNeg.Configuration;
+using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
@@ -16,6 +17,13 @@ public static class ModelFactory
     {
         random.manual_seed(seed);
         return new EdmDenoiser(new ResidualMlp(BackboneShape(model, dimension, dimension)), new EdmPreconditioning(model.SigmaData));
+    }
+
+    /// <summary>A fresh time-dependent classifier: the denoiser's backbone with one output.</summary>
+    public static EdmClassifier CreateClassifier(ModelConfig model, int dimension, long seed)
+    {
+        random.manual_seed(seed);
+        return new EdmClassifier(new ResidualMlp(BackboneShape(model, dimension, 1)), new EdmPreconditioning(model.SigmaData));
     }
 
     public static LogUniformNoise TrainingNoise(ModelConfig model) => new(model.SigmaMin, model.SigmaMax);

@@ -15,8 +15,8 @@ public static class SinusoidalEmbedding
     {
         using var scope = NewDisposeScope();
         var half = width / 2;
-        var frequencies = exp(arange(half, dtype: ScalarType.Float32, device: labels.device) * (-Math.Log(maxPeriod) / half));
-        var angles = (labels.to(ScalarType.Float32) * inputScale).unsqueeze(1) * frequencies.unsqueeze(0);
+        var frequencies = exp(arange(half, dtype: labels.dtype, device: labels.device) * (-Math.Log(maxPeriod) / half));
+        var angles = (labels * inputScale).unsqueeze(1) * frequencies.unsqueeze(0);
         return cat([cos(angles), sin(angles)], 1).MoveToOuterDisposeScope();
     }
 }

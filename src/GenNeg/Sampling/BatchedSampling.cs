@@ -1,4 +1,5 @@
 using GenNeg.Diffusion;
+using GenNeg.Runtime;
 using static TorchSharp.torch;
 
 namespace GenNeg.Sampling;
@@ -27,6 +28,7 @@ public static class BatchedSampling
                     var noise = randn([size, dimension], generator: generator);
                     batches.Add(sampler.Sample(denoiser, noise, generator).MoveToOuterDisposeScope());
                 }
+                NativeHeap.Trim();
                 done += size;
                 progress?.Report(new SamplingProgress(done, count));
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GenNeg.Runtime;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,12 @@ namespace GenNeg.Training;
 /// <param name="LearningRateDecay">fraction of the steps, at the end, over which the rate falls linearly to zero</param>
 /// <param name="EmaDecay">decay of the weights' moving average (0: no average)</param>
 /// <param name="CheckpointEvery">steps between resumable checkpoints</param>
-public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery);
+public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery)
+{
+    public static TrainingOptions From(Configuration.TrainConfig c) => new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery);
+
+    public static TrainingOptions From(Configuration.ClassifierTrainConfig c) => new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery);
+}
 
 /// <summary>Where a training job is: steps done of the total, the latest loss read, and the step rate.</summary>
 public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double StepsPerSecond);
@@ -24,6 +30,9 @@ public sealed class TrainingLoop
 {
     /// <summary>The loss is read back from native memory only this often: each read forces a synchronisation.</summary>
     private const int LossReadInterval = 25;
+
+    /// <summary>Steps between returns of freed native memory to the system (see <see cref="NativeHeap"/>).</summary>
+    private const int HeapTrimInterval = 200;
 
     private readonly ILogger<TrainingLoop> logger;
 
@@ -87,6 +96,7 @@ public sealed class TrainingLoop
                 }
                 if (step % options.CheckpointEvery == 0 && step < options.Iterations)
                     TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+                if (step % HeapTrimInterval == 0) NativeHeap.Trim();
                 progress?.Report(new TrainingProgress(step, options.Iterations, lastLoss, (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
             }
         }

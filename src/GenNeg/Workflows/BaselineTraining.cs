@@ -30,7 +30,7 @@ public sealed class BaselineTraining
         this.oracles = oracles;
     }
 
-    public StageRecord Run(BaselineTrainingRequest request, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    public StageRecord Run(BaselineTrainingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var config = request.Config;
         oracles.Resolve(config.Oracle);
@@ -52,9 +52,9 @@ public sealed class BaselineTraining
             return loss.Compute(denoiser, batch, g).mean();
         }
 
-        var options = new TrainingOptions(config.Train.Iterations, config.Train.LearningRate, config.Train.LearningRateDecay, config.Train.EmaDecay, config.Train.CheckpointEvery);
+        var options = TrainingOptions.From(config.Train);
         new TrainingLoop(loggers.CreateLogger<TrainingLoop>())
-            .Run(denoiser, ema, StepLoss, options, run.PathOf(CheckpointFile), generator, progress, cancellation);
+            .Run(denoiser, ema, StepLoss, options, run.PathOf(CheckpointFile), generator, (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
 
         ModelFiles.Save(ema ?? denoiser, run.PathOf(DenoiserFile));
         var stage = new StageRecord(StageName, DenoiserFile, []);

@@ -17,6 +17,7 @@ namespace GenNeg.Workflows;
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
+    int Classifiers,
     double InfractionRate,
     double Mmd,
     double Elbo,
@@ -46,22 +47,28 @@ public sealed class Evaluation
         this.oracles = oracles;
     }
 
-    public StageMetrics Run(EvaluationRequest request, IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
+    public StageMetrics Run(EvaluationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
-        var clock = Stopwatch.StartNew();
         var run = RunFolder.Open(request.RunPath);
         var config = run.LoadConfig();
-        var oracle = oracles.Resolve(config.Oracle);
         var samples = request.Samples ?? config.Evaluate.Samples;
-        if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
+        return Evaluate(run, config, run.Stage(request.Stage), samples, progress, cancellation);
+    }
 
+    /// <summary>Evaluates <paramref name="record"/> under <paramref name="config"/>'s oracle, data and sampler.</summary>
+    public StageMetrics Evaluate(RunFolder run, GenNegConfig config, StageRecord record, long samples, IWorkflowProgress? progress, CancellationToken cancellation)
+    {
+        if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
+        var clock = Stopwatch.StartNew();
+        var oracle = oracles.Resolve(config.Oracle);
         using var data = Datasets.Load(config.Data);
-        using var stage = LoadedStage.Load(run, config, run.Stage(request.Stage), data.Dimension);
+        using var stage = LoadedStage.Load(run, config, record, data.Dimension);
         using var generator = new Generator((ulong)(config.Seed + SeedOffset));
         var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
 
         var samplingClock = Stopwatch.StartNew();
-        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.Dimension, config.Sampler.BatchSize, generator, progress, cancellation);
+        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.Dimension, config.Sampler.BatchSize, generator,
+            (progress ?? IWorkflowProgress.None).Sampling($"evaluate {record.Name}"), cancellation);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 
         var infraction = InfractionRate.Compute(oracle, drawn);
@@ -70,8 +77,9 @@ public sealed class Evaluation
         var elbo = new VeElbo(ModelFactory.TrainingNoise(config.Model), config.Evaluate.ElboNoiseDraws)
             .Estimate(stage.Denoiser, data.Validation, generator);
 
-        var metrics = new StageMetrics(stage.Record.Name, infraction, mmd, elbo.Nats, elbo.StandardError, samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds);
-        run.RecordMetrics(stage.Record.Name, metrics);
+        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, infraction, mmd, elbo.Nats, elbo.StandardError, samples, sampler.Steps,
+            samplingSeconds, clock.Elapsed.TotalSeconds);
+        run.RecordMetrics(record.Name, metrics);
         logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, ELBO {Elbo:F3} nats", metrics.Stage, infraction, mmd, elbo.Nats);
         return metrics;
     }

@@ -1,32 +1,51 @@
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
+using GenNeg.Guidance;
 using GenNeg.Runs;
 using static TorchSharp.torch.nn;
 
 namespace GenNeg.Workflows;
 
-/// <summary>A stage of a run, loaded: the denoiser to sample from (guided when the stage has classifiers).</summary>
+/// <summary>
+/// A stage of a run, loaded for inference: its base denoiser and, when it has a classifier stack, the guided
+/// denoiser built on it. Weights are frozen (no gradients are kept for them).
+/// </summary>
 public sealed class LoadedStage : IDisposable
 {
     private readonly List<Module> modules;
 
-    private LoadedStage(StageRecord record, IDenoiser denoiser, List<Module> modules)
+    private LoadedStage(StageRecord record, EdmDenoiser baseDenoiser, IDenoiser denoiser, List<Module> modules)
     {
         Record = record;
+        BaseDenoiser = baseDenoiser;
         Denoiser = denoiser;
         this.modules = modules;
     }
 
     public StageRecord Record { get; }
 
+    /// <summary>The stage's network without guidance.</summary>
+    public EdmDenoiser BaseDenoiser { get; }
+
+    /// <summary>What to sample from: the base denoiser plus the stage's classifier stack.</summary>
     public IDenoiser Denoiser { get; }
 
     public static LoadedStage Load(RunFolder run, GenNegConfig config, StageRecord record, int dimension)
     {
-        var denoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.PathOf(record.Denoiser));
-        if (record.Classifiers.Count > 0)
-            throw new GenNegException($"stage '{record.Name}' has a classifier stack, which this version cannot load");
-        return new LoadedStage(record, denoiser, [denoiser]);
+        var baseDenoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.PathOf(record.Denoiser));
+        var modules = new List<Module> { baseDenoiser };
+        var classifiers = new List<INoiseConditionedClassifier>();
+        foreach (var entry in record.Classifiers)
+        {
+            var classifier = ModelFiles.Load(ModelFactory.CreateClassifier(config.Model, dimension, entry.Seed), run.PathOf(entry.Weights));
+            modules.Add(classifier);
+            classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, config.Model.SigmaMin) : classifier);
+        }
+        foreach (var module in modules)
+            foreach (var parameter in module.parameters())
+                parameter.requires_grad = false;
+        IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale);
+        return new LoadedStage(record, baseDenoiser, denoiser, modules);
     }
 
     public void Dispose()

@@ -31,7 +31,7 @@ public sealed class SampleExport
         this.oracles = oracles;
     }
 
-    public SampleSummary Run(SampleRequest request, IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
+    public SampleSummary Run(SampleRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         if (request.Count < 1) throw new GenNegException($"-n must be at least 1, got {request.Count}");
         CheckOutputFolder(request.CsvPath);
@@ -46,7 +46,8 @@ public sealed class SampleExport
         using var stage = LoadedStage.Load(run, config, run.Stage(request.Stage), data.Dimension);
         using var generator = new Generator((ulong)(request.Seed ?? config.Seed));
         var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
-        using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.Dimension, config.Sampler.BatchSize, generator, progress, cancellation);
+        using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.Dimension, config.Sampler.BatchSize, generator,
+            (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}"), cancellation);
         using var validTensor = oracle.IsValid(samples);
 
         var valid = validTensor.data<bool>().ToArray();

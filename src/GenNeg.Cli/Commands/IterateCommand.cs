@@ -1,0 +1,47 @@
+using System.CommandLine;
+using GenNeg.Workflows;
+
+namespace GenNeg.Cli.Commands;
+
+/// <summary>genneg iterate: one or more Gen-neG iterations on a run's current model.</summary>
+internal sealed class IterateCommand : Command
+{
+    private readonly Option<string> run = CommonOptions.Run();
+    private readonly Option<string?> oracle = new("--oracle") { Description = "Oracle that labels samples (default: the config's oracle)" };
+    private readonly Option<int> iterations = new("--iterations", "-k") { Description = "Iterations to run in a row", DefaultValueFactory = _ => 1 };
+    private readonly Option<int?> perClass = new("--per-class") { Description = "N: valid and invalid samples each in the classifier's data set (default: genneg.per_class)" };
+    private readonly Option<string?> stage = new("--stage") { Description = "Stage to build on (default: the newest); only for the first iteration" };
+    private readonly Option<string[]> set = CommonOptions.Set();
+
+    public IterateCommand(CliEnvironment environment)
+        : base("iterate", "Run Gen-neG iterations: draw balanced synthetic data, train an importance-weighted classifier, stack it, evaluate.")
+    {
+        Options.Add(run);
+        Options.Add(oracle);
+        Options.Add(iterations);
+        Options.Add(perClass);
+        Options.Add(stage);
+        Options.Add(set);
+        SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
+        {
+            var count = parse.GetValue(iterations);
+            if (count < 1) throw new GenNegException($"--iterations must be at least 1, got {count}");
+            var overrides = new List<string>(parse.GetValue(set) ?? []);
+            if (parse.GetValue(oracle) is { } name) overrides.Add($"oracle={name}");
+            if (parse.GetValue(perClass) is { } n) overrides.Add($"genneg.per_class={n}");
+
+            var workflow = new GenNegIteration(loggers, environment.Oracles);
+            for (var i = 0; i < count; i++)
+            {
+                var request = new IterationRequest(parse.GetRequiredValue(run), overrides, i == 0 ? parse.GetValue(stage) : null);
+                var result = environment.Progress.Show(progress => workflow.Run(request, progress, environment.Cancellation));
+                var c = result.Classifier;
+                var m = result.Metrics;
+                environment.Output.WriteLine(
+                    $"{result.Stage.Name}: alpha {c.Alpha:F4} ({c.Drawn:N0} drawn, {c.NegativesDrawn:N0} invalid), drawing {c.DrawSeconds:F0} s, " +
+                    $"classifier {c.TrainSeconds:F0} s; infraction rate {m.InfractionRate:P3}, MMD {m.Mmd:G3}, ELBO {m.Elbo:F3} nats, sampling {m.SamplingSeconds:F0} s");
+            }
+            return ExitCodes.Success;
+        }));
+    }
+}

@@ -1,0 +1,197 @@
+using GenNeg.Diffusion;
+using GenNeg.Guidance;
+using GenNeg.Networks;
+using GenNeg.Oracles;
+using GenNeg.Runs;
+using GenNeg.Sampling;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+public class GuidanceTests
+{
+    [Fact]
+    public void Weighted_loss_equals_a_hand_computed_value()
+    {
+        // alpha = 0.9: weights 1.8 on positives, 0.2 on negatives.
+        var loss = ImportanceWeightedLoss.ForAlpha(0.9);
+        using var logits = tensor(new[] { 0f, 2f, -1f, 0.5f });
+        using var labels = tensor(new[] { 1f, 1f, 0f, 0f });
+        using var value = loss.Compute(logits, labels);
+        double Softplus(double z) => Math.Log(1 + Math.Exp(z));
+        var expected = new[] { 1.8 * Softplus(0), 1.8 * Softplus(-2), 0.2 * Softplus(-1), 0.2 * Softplus(0.5) };
+        Assert.Equal(expected, value.data<float>().ToArray().Select(v => (double)v), new Tolerance(1e-6));
+        // Averaged over this balanced batch it is Eq. 11: 1/N sum+ alpha(-log C) + 1/N sum- (1 - alpha)(-log(1 - C)), N = 2.
+        var eq11 = 0.9 * (Softplus(0) + Softplus(-2)) / 2 + 0.1 * (Softplus(-1) + Softplus(0.5)) / 2;
+        Assert.Equal(eq11, value.mean().item<float>(), 6);
+        Assert.Equal((1.0, 1.0), (ImportanceWeightedLoss.Unweighted().PositiveWeight, ImportanceWeightedLoss.Unweighted().NegativeWeight));
+    }
+
+    [Fact]
+    public void Guided_denoiser_adds_sigma_squared_times_the_gradient_of_log_c()
+    {
+        random.manual_seed(4);
+        using var generator = new Generator(4);
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8));
+        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
+        using var classifier = new EdmClassifier(network, new EdmPreconditioning(1.0));
+        var baseDenoiser = new GaussianDenoiser(1.0);
+        var guided = new GuidedDenoiser(baseDenoiser, [classifier, classifier], scale: 1.0);
+
+        using var x = randn([5, 2], generator: generator, dtype: ScalarType.Float64).to(ScalarType.Float32);
+        const float sigma = 0.7f;
+        using var sigmaTensor = tensor(new[] { sigma });
+        using var output = guided.Denoise(x, sigmaTensor);
+        using var plain = baseDenoiser.Denoise(x, sigmaTensor);
+
+        // Central finite differences of log C, in float64 on a copy of the network.
+        network.to(ScalarType.Float64);
+        var h = 1e-5;
+        var xs = x.to(ScalarType.Float64);
+        for (var i = 0; i < 5; i++)
+        {
+            for (var d = 0; d < 2; d++)
+            {
+                double LogC(double shift)
+                {
+                    using var moved = xs.clone();
+                    using (no_grad()) moved[i, d] = moved[i, d] + shift;
+                    using var logit = classifier.Logit(moved, tensor(new[] { (double)sigma }));
+                    return nn.functional.logsigmoid(logit)[i].item<double>();
+                }
+                var derivative = (LogC(h) - LogC(-h)) / (2 * h);
+                var expected = plain[i, d].item<float>() + sigma * sigma * 2 * derivative;   // the stack holds the classifier twice
+                Assert.Equal(expected, output[i, d].item<float>(), 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Guidance_leaves_no_gradients_on_weights_and_scale_zero_is_the_plain_denoiser()
+    {
+        random.manual_seed(5);
+        using var classifier = new EdmClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
+        using var x = randn(3, 2);
+        using var sigma = tensor(new[] { 1.0f });
+        using var guided = new GuidedDenoiser(new GaussianDenoiser(1), [classifier]).Denoise(x, sigma);
+        Assert.All(classifier.parameters(), p => Assert.True(p.grad is null));
+        using var off = new GuidedDenoiser(new GaussianDenoiser(1), [classifier], scale: 0).Denoise(x, sigma);
+        using var plain = new GaussianDenoiser(1).Denoise(x, sigma);
+        Assert.True(off.eq(plain).all().item<bool>());
+    }
+
+    [Fact]
+    public void Balanced_drawing_keeps_exactly_n_per_class_and_alpha_counts_every_draw()
+    {
+        using var folder = new TempFolder();
+        using var generator = new Generator(1);
+        // Identity "sampler": samples are N(0, 9) points; on the checkerboard about half are valid.
+        var settings = new DrawSettings(PerClass: 300, BatchSize: 250, MaxDraws: 100_000, Balanced: true);
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+
+        Assert.Equal(300, set.Positives.shape[0]);
+        Assert.Equal(300, set.Negatives.shape[0]);
+        Assert.True(set.Drawn % 250 == 0 && set.Drawn >= 600);
+        Assert.Equal(set.Drawn, set.PositivesDrawn + set.NegativesDrawn);
+        Assert.True(set.PositivesDrawn > 300 || set.NegativesDrawn > 300);  // the last batch overshoots one class
+        Assert.Equal((double)set.PositivesDrawn / set.Drawn, set.Alpha);
+        using var positiveLabels = new CheckerboardOracle().IsValid(set.Positives);
+        using var negativeLabels = new CheckerboardOracle().IsValid(set.Negatives);
+        Assert.True(positiveLabels.all().item<bool>());
+        Assert.False(negativeLabels.any().item<bool>());
+    }
+
+    [Fact]
+    public void Imbalanced_drawing_keeps_the_first_2n_draws_as_they_come()
+    {
+        using var folder = new TempFolder();
+        using var generator = new Generator(2);
+        var settings = new DrawSettings(PerClass: 300, BatchSize: 250, MaxDraws: 100_000, Balanced: false);
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+        Assert.Equal(600, set.Drawn);
+        Assert.Equal(600, set.Positives.shape[0] + set.Negatives.shape[0]);
+        Assert.Equal(set.PositivesDrawn, set.Positives.shape[0]);
+    }
+
+    [Fact]
+    public void Interrupted_drawing_resumes_to_the_same_data_set()
+    {
+        using var folder = new TempFolder();
+        var settings = new DrawSettings(PerClass: 200, BatchSize: 100, MaxDraws: 100_000, Balanced: true);
+        using var straightGenerator = new Generator(8);
+        using var straight = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, straightGenerator, folder.Combine("a.bin"));
+
+        using var stop = new CancellationTokenSource();
+        using var generator = new Generator(8);
+        var progress = new CallbackProgress<DrawProgress>(p => { if (p.Drawn >= 200) stop.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("b.bin"), progress, stop.Token));
+        using var freshGenerator = new Generator(12345);   // the saved state replaces it
+        using var resumed = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, freshGenerator, folder.Combine("b.bin"));
+
+        Assert.Equal(straight.Drawn, resumed.Drawn);
+        Assert.Equal(straight.Positives.data<float>().ToArray(), resumed.Positives.data<float>().ToArray());
+        Assert.Equal(straight.Negatives.data<float>().ToArray(), resumed.Negatives.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Drawing_stops_with_a_message_when_one_class_never_appears()
+    {
+        using var folder = new TempFolder();
+        using var generator = new Generator(1);
+        var settings = new DrawSettings(PerClass: 50, BatchSize: 100, MaxDraws: 1000, Balanced: true, MinPerClass: 20);
+        var error = Assert.Throws<GenNegException>(() =>
+            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new AlwaysValid(), 2, settings, generator, folder.Combine("d.bin")));
+        Assert.Equal("drew 1,000 samples and found 1,000 valid and 0 invalid, short of 20 of each: the model almost never produces " +
+                     "the rarer class; raise genneg.max_draws or lower genneg.min_per_class", error.Message);
+    }
+
+    [Fact]
+    public void An_exhausted_draw_budget_settles_for_a_smaller_balanced_set()
+    {
+        using var folder = new TempFolder();
+        using var generator = new Generator(1);
+        // Far more than 1,000 of either class cannot come out of 1,000 draws: it settles for the rarer class's count.
+        var settings = new DrawSettings(PerClass: 1000, BatchSize: 250, MaxDraws: 1000, Balanced: true, MinPerClass: 100);
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+        Assert.Equal(1000, set.Drawn);
+        Assert.Equal(Math.Min(set.PositivesDrawn, set.NegativesDrawn), set.Positives.shape[0]);
+        Assert.Equal(set.Positives.shape[0], set.Negatives.shape[0]);
+    }
+
+    [Fact]
+    public void Manifest_round_trips()
+    {
+        var classifier = new ClassifierRecord("genneg-1/classifier.bin", 0.95, 100_000, 95_000, 5_000, 5000, 5000, "none", false, 7919, 61.5, 120.25);
+        var manifest = new RunManifest()
+            .WithStage(new StageRecord("baseline", "baseline/denoiser.bin", []))
+            .WithStage(new StageRecord("genneg-1", "baseline/denoiser.bin", [classifier], 1.5));
+        var json = JsonSerializer.Serialize(manifest, RunManifest.Json);
+        var back = JsonSerializer.Deserialize<RunManifest>(json, RunManifest.Json)!;
+        Assert.Equal(json, JsonSerializer.Serialize(back, RunManifest.Json));
+        Assert.Equal(classifier, back.Find("genneg-1")!.Classifiers[0]);
+        Assert.Equal(1.5, back.Latest.GuidanceScale);
+        Assert.Contains("\"alpha\": 0.95", json);
+    }
+
+    /// <summary>Returns its noise scaled: stands in for a model whose samples are N(0, scale^2).</summary>
+    private sealed class NoiseSampler(double scale) : ISampler
+    {
+        public int Steps => 1;
+        public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => noise * scale;
+    }
+
+    private sealed class AlwaysValid : IOracle
+    {
+        public string Name => "always-valid";
+        public Tensor IsValid(Tensor samples) => ones(samples.shape[0], dtype: ScalarType.Bool);
+    }
+
+    private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= epsilon;
+        public int GetHashCode(double value) => 0;
+    }
+}

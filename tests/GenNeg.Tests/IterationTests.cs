@@ -1,0 +1,105 @@
+using System.Text.Json;
+using GenNeg.Cli;
+using GenNeg.Oracles;
+using GenNeg.Runs;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+public class IterationTests
+{
+    private const string TinyGenneg =
+        "genneg: { per_class: 40, min_per_class: 10, draw_batch_size: 200, max_draws: 20000, classifier: { iterations: 30, batch_size: 128, learning_rate: 3.0e-3, checkpoint_every: 10 } }\n";
+
+    private static int Cli(params string[] args)
+    {
+        var error = new StringWriter();
+        var code = GenNegCli.Run(args, new StringWriter(), error);
+        Assert.True(code == 0, error.ToString());
+        return code;
+    }
+
+    private static string TrainTinyBaseline(TempFolder folder)
+    {
+        var config = TinyRun.WriteConfig(folder, TinyRun.Yaml + "\n" + TinyGenneg);
+        var run = folder.Combine("run");
+        Cli("train-baseline", "--config", config, "--run", run, "--set", "train.iterations=40");
+        return run;
+    }
+
+    [Fact]
+    public void Iterate_adds_stacked_stages_end_to_end_on_a_tiny_budget()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaseline(folder);
+
+        Cli("iterate", "--run", run, "--oracle", "checkerboard");
+        Cli("iterate", "--run", run, "--per-class", "30");
+
+        var manifest = RunFolder.Open(run).LoadManifest();
+        Assert.Equal(["baseline", "genneg-1", "genneg-2"], manifest.Stages.Select(s => s.Name));
+        var second = manifest.Find("genneg-2")!;
+        Assert.Equal(2, second.Classifiers.Count);
+        Assert.Equal("baseline/denoiser.bin", second.Denoiser);
+        var first = second.Classifiers[0];
+        Assert.Equal(manifest.Find("genneg-1")!.Classifiers[0], first);
+        Assert.Equal(40, first.TrainPositives);
+        Assert.Equal(40, first.TrainNegatives);
+        Assert.Equal(30, second.Classifiers[1].TrainNegatives);
+        Assert.InRange(first.Alpha, 0.0, 1.0);
+        Assert.Equal((double)first.PositivesDrawn / first.Drawn, first.Alpha, 12);
+        foreach (var file in new[] { "genneg-1/draws.bin", "genneg-1/classifier.bin", "genneg-1/config.yaml", "genneg-2/classifier.bin" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.Contains("per_class: 30", File.ReadAllText(Path.Combine(run, "genneg-2/config.yaml")));
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        Assert.Equal(2, metrics.RootElement.GetProperty("genneg-2").GetProperty("classifiers").GetInt32());
+
+        // Every command reads the stack from the manifest; --stage picks an earlier one.
+        var csv = folder.Combine("s.csv");
+        Cli("sample", "--run", run, "-n", "50", "--out", csv, "--stage", "genneg-1");
+        Assert.Equal(51, File.ReadAllLines(csv).Length);
+        Cli("evaluate", "--run", run, "--stage", "baseline", "--samples", "100");
+    }
+
+    [Fact]
+    public void Iteration_stops_with_a_message_when_the_model_never_makes_an_infraction()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaseline(folder);
+        var oracles = OracleRegistry.CreateDefault();
+        oracles.Register("always-valid", () => new AlwaysValid());
+        var iteration = new GenNegIteration(NullLoggerFactory.Instance, oracles);
+
+        var error = Assert.Throws<GenNegException>(() =>
+            iteration.Run(new IterationRequest(run, ["oracle=always-valid", "genneg.max_draws=400"])));
+        Assert.Equal("drew 400 samples and found 400 valid and 0 invalid, short of 10 of each: the model almost never produces " +
+                     "the rarer class; raise genneg.max_draws or lower genneg.min_per_class", error.Message);
+        Assert.Equal(["baseline"], RunFolder.Open(run).LoadManifest().Stages.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void Ablations_and_the_time_independent_classifier_run()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaseline(folder);
+        Cli("iterate", "--run", run, "--set", "genneg.ablation=imbalanced");
+        Cli("iterate", "--run", run, "--stage", "baseline", "--set", "genneg.ablation=no_importance_weights", "--set", "genneg.time_independent=true");
+        var manifest = RunFolder.Open(run).LoadManifest();
+        var imbalanced = manifest.Find("genneg-1")!.Classifiers.Single();
+        Assert.Equal("imbalanced", imbalanced.Ablation);
+        Assert.Equal(80, imbalanced.Drawn);
+        Assert.Equal(80, imbalanced.TrainPositives + imbalanced.TrainNegatives);
+        var timeIndependent = manifest.Find("genneg-2")!.Classifiers.Single();   // built on the baseline, not on genneg-1
+        Assert.True(timeIndependent.TimeIndependent);
+        Assert.Equal("no_importance_weights", timeIndependent.Ablation);
+    }
+
+    private sealed class AlwaysValid : IOracle
+    {
+        public string Name => "always-valid";
+        public Tensor IsValid(Tensor samples) => ones(samples.shape[0], dtype: ScalarType.Bool);
+    }
+}
