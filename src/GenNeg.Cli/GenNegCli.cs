@@ -17,7 +17,10 @@ public static class GenNegCli
         root.Subcommands.Add(new TrainBaselineCommand(environment));
         root.Subcommands.Add(new SampleCommand(environment));
         root.Subcommands.Add(new IterateCommand(environment));
+        root.Subcommands.Add(new DistillCommand(environment));
+        root.Subcommands.Add(new PipelineCommand(environment));
         root.Subcommands.Add(new EvaluateCommand(environment));
+        root.Subcommands.Add(new StagesCommand(environment));
 
         var parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };

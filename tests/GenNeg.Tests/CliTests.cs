@@ -27,13 +27,16 @@ public class CliTests
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (var command in new[] { "train-baseline", "sample", "evaluate" }) Assert.Contains(command, output);
+        foreach (var command in new[] { "train-baseline", "iterate", "distill", "pipeline", "sample", "evaluate", "stages" }) Assert.Contains(command, output);
 
         var train = Run("train-baseline", "--help").Output;
         Assert.Contains("--resume", train);
         Assert.Contains("Continue an interrupted run", train);
         Assert.Contains("--set", train);
         Assert.Contains("Override a config key", train);
+        var iterate = Run("iterate", "--help").Output;
+        Assert.Contains("--per-class", iterate);
+        Assert.Contains("Oracle that labels samples", iterate);
         var sample = Run("sample", "--help").Output;
         Assert.Contains("PNG scatter plot", sample);
         Assert.Contains("Number of samples", sample);

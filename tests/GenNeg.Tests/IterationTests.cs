@@ -62,6 +62,14 @@ public class IterationTests
         Cli("sample", "--run", run, "-n", "50", "--out", csv, "--stage", "genneg-1");
         Assert.Equal(51, File.ReadAllLines(csv).Length);
         Cli("evaluate", "--run", run, "--stage", "baseline", "--samples", "100");
+
+        var listing = new StringWriter();
+        Assert.Equal(0, GenNegCli.Run(["stages", "--run", run], listing, new StringWriter()));
+        var lines = listing.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("genneg-2", lines[2]);
+        Assert.Contains($"alphas {first.Alpha:F4}, ", lines[2]);
+        Assert.Contains("infraction rate", lines[2]);
     }
 
     [Fact]

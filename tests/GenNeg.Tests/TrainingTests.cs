@@ -81,23 +81,6 @@ public class TrainingTests
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
     }
 
-    private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
-    {
-        public Tensor Denoise(Tensor x, Tensor sigma)
-        {
-            counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            return inner.Denoise(x, sigma);
-        }
-    }
-}
-
-internal sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}
-
-public class GuidedMemoryTests
-{
     [Fact]
     public void Live_tensor_count_stays_flat_across_guided_sampler_steps()
     {
@@ -123,4 +106,9 @@ public class GuidedMemoryTests
             return inner.Denoise(x, sigma);
         }
     }
+}
+
+internal sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

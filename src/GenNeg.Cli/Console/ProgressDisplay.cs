@@ -49,9 +49,9 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
 
         public IProgress<SamplingProgress> Sampling(string phase) => Sink<SamplingProgress>(phase, p => new Status(p.Done, p.Total, Describe(p)));
 
-        // Drawing ends when the rarer class reaches N: its count is the progress.
+        // Drawing ends when the rarer class reaches N or the draw budget runs out, whichever comes first.
         public IProgress<DrawProgress> Drawing(string phase) =>
-            Sink<DrawProgress>(phase, p => new Status(Math.Min(p.Positives, p.Negatives), p.PerClass, Describe(p)));
+            Sink<DrawProgress>(phase, p => new Status(Math.Max((double)Math.Min(p.Positives, p.Negatives) / p.PerClass, (double)p.Drawn / p.MaxDraws), 1, Describe(p)));
 
         private Callback<T> Sink<T>(string phase, Func<T, Status> status)
         {
@@ -70,7 +70,7 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
     {
         public void Update(Status status)
         {
-            task.MaxValue = Math.Max(status.Total, 1);
+            task.MaxValue = status.Total > 0 ? status.Total : 1;
             task.Value = Math.Min(status.Done, task.MaxValue);
             task.Description = Markup.Escape($"{title}  {status.Text}");
         }
@@ -83,7 +83,7 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
 
         public void Update(Status status)
         {
-            var fraction = Math.Clamp(status.Done / Math.Max(status.Total, 1), 0, 1);
+            var fraction = Math.Clamp(status.Total > 0 ? status.Done / status.Total : 0, 0, 1);
             var tenth = (int)(10 * fraction);
             if (tenth == lastTenth) return;
             lastTenth = tenth;

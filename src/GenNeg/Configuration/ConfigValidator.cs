@@ -21,13 +21,7 @@ public static class ConfigValidator
         if (c.Model.SigmaMax <= c.Model.SigmaMin)
             throw new GenNegException($"config key 'model.sigma_max' ({c.Model.SigmaMax}) must exceed model.sigma_min ({c.Model.SigmaMin})");
 
-        AtLeast("train.iterations", c.Train.Iterations, 1);
-        AtLeast("train.batch_size", c.Train.BatchSize, 1);
-        Positive("train.learning_rate", c.Train.LearningRate);
-        InRange("train.learning_rate_decay", c.Train.LearningRateDecay, 0, 1);
-        if (c.Train.EmaDecay < 0 || c.Train.EmaDecay >= 1)
-            throw new GenNegException($"config key 'train.ema_decay' must be in [0, 1), got {c.Train.EmaDecay}");
-        AtLeast("train.checkpoint_every", c.Train.CheckpointEvery, 1);
+        Training("train", c.Train);
 
         OneOf("sampler.name", c.Sampler.Name, "heun");
         AtLeast("sampler.steps", c.Sampler.Steps, 1);
@@ -52,13 +46,22 @@ public static class ConfigValidator
         AtLeast("genneg.max_draws", g.MaxDraws, 2L * g.MinPerClass);
         OneOf("genneg.ablation", g.Ablation, "none", "imbalanced", "no_importance_weights");
         if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");
-        AtLeast("genneg.classifier.iterations", g.Classifier.Iterations, 1);
-        AtLeast("genneg.classifier.batch_size", g.Classifier.BatchSize, 1);
-        Positive("genneg.classifier.learning_rate", g.Classifier.LearningRate);
-        InRange("genneg.classifier.learning_rate_decay", g.Classifier.LearningRateDecay, 0, 1);
-        if (g.Classifier.EmaDecay < 0 || g.Classifier.EmaDecay >= 1)
-            throw new GenNegException($"config key 'genneg.classifier.ema_decay' must be in [0, 1), got {g.Classifier.EmaDecay}");
-        AtLeast("genneg.classifier.checkpoint_every", g.Classifier.CheckpointEvery, 1);
+        Training("genneg.classifier", g.Classifier);
+        Training("distill", c.Distill);
+        if (c.Report.Delta <= 0 || c.Report.Delta >= 1)
+            throw new GenNegException($"config key 'report.delta' must be in (0, 1), got {c.Report.Delta}");
+        AtLeast("report.latency_batch_size", c.Report.LatencyBatchSize, 1);
+    }
+
+    private static void Training(string section, TrainConfig t)
+    {
+        AtLeast($"{section}.iterations", t.Iterations, 1);
+        AtLeast($"{section}.batch_size", t.BatchSize, 1);
+        Positive($"{section}.learning_rate", t.LearningRate);
+        InRange($"{section}.learning_rate_decay", t.LearningRateDecay, 0, 1);
+        if (t.EmaDecay < 0 || t.EmaDecay >= 1)
+            throw new GenNegException($"config key '{section}.ema_decay' must be in [0, 1), got {t.EmaDecay}");
+        AtLeast($"{section}.checkpoint_every", t.CheckpointEvery, 1);
     }
 
     private static void AtLeast(string key, long value, long minimum)

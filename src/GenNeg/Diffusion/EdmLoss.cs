@@ -21,8 +21,7 @@ public sealed class EdmLoss
     public Tensor Compute(IDenoiser denoiser, Tensor x0, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var sigma = noise.Sample(x0.shape[0], generator);
-        var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator);
+        var (sigma, noisy) = noise.Perturb(x0, generator);
         var error = (denoiser.Denoise(noisy, sigma) - x0).square();
         return (preconditioning.LossWeight(sigma) * error).MoveToOuterDisposeScope();
     }

@@ -16,8 +16,8 @@ namespace GenNeg.Guidance;
 /// <param name="MinPerClass">the smallest balanced set accepted when the budget runs out</param>
 public sealed record DrawSettings(int PerClass, int BatchSize, long MaxDraws, bool Balanced, int MinPerClass = 1);
 
-/// <summary>Where drawing is: samples drawn, and how many were valid and invalid.</summary>
-public readonly record struct DrawProgress(long Drawn, long Positives, long Negatives, int PerClass);
+/// <summary>Where drawing is: samples drawn, how many were valid and invalid, and the targets (N each, or the budget).</summary>
+public readonly record struct DrawProgress(long Drawn, long Positives, long Negatives, int PerClass, long MaxDraws);
 
 /// <summary>
 /// Samples drawn from the current model and labelled by the oracle (Algorithm 1, lines 6-9). Counts cover ALL draws,
@@ -105,7 +105,7 @@ public static class SyntheticDrawing
         var set = File.Exists(savePath)
             ? SyntheticSet.Load(savePath, generator)
             : new SyntheticSet(empty(0, dimension), empty(0, dimension), 0, 0, 0, complete: false);
-        progress?.Report(new DrawProgress(set.Drawn, set.PositivesDrawn, set.NegativesDrawn, settings.PerClass));
+        progress?.Report(new DrawProgress(set.Drawn, set.PositivesDrawn, set.NegativesDrawn, settings.PerClass, settings.MaxDraws));
 
         while (!set.Complete)
         {
@@ -117,7 +117,7 @@ public static class SyntheticDrawing
             set = next;
             NativeHeap.Trim();
             set.Save(savePath, generator);
-            progress?.Report(new DrawProgress(set.Drawn, set.PositivesDrawn, set.NegativesDrawn, settings.PerClass));
+            progress?.Report(new DrawProgress(set.Drawn, set.PositivesDrawn, set.NegativesDrawn, settings.PerClass, settings.MaxDraws));
         }
         return set;
     }

@@ -11,8 +11,8 @@ public static class SampleScatterPlot
     public static byte[] RenderPng(IReadOnlyList<(double X, double Y, bool Valid)> points, string title, int size = 800)
     {
         var plot = new Plot();
-        AddSeries(plot, points.Where(p => p.Valid).ToArray(), Color.FromHex("#1f77b4"), "valid");
-        AddSeries(plot, points.Where(p => !p.Valid).ToArray(), Color.FromHex("#d62728"), "infraction");
+        AddSeries(plot, points.Where(p => p.Valid).ToArray(), Color.FromHex("#1f77b4").WithAlpha(0.5), 2, "valid");
+        AddSeries(plot, points.Where(p => !p.Valid).ToArray(), Color.FromHex("#d62728"), 4, "infraction");
         var infractions = points.Count(p => !p.Valid);
         plot.Title($"{title}\n{points.Count:N0} samples, {infractions:N0} infractions ({100.0 * infractions / Math.Max(points.Count, 1):F2} %)");
         plot.Axes.SetLimits(-5, 5, -5, 5);
@@ -21,12 +21,12 @@ public static class SampleScatterPlot
         return plot.GetImageBytes(size, size, ImageFormat.Png);
     }
 
-    private static void AddSeries(Plot plot, (double X, double Y, bool Valid)[] points, Color color, string label)
+    private static void AddSeries(Plot plot, (double X, double Y, bool Valid)[] points, Color color, float markerSize, string label)
     {
         if (points.Length == 0) return;
         var series = plot.Add.ScatterPoints(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-        series.Color = color.WithAlpha(0.6);
-        series.MarkerSize = 2;
+        series.Color = color;
+        series.MarkerSize = markerSize;
         series.LegendText = $"{label} ({points.Length:N0})";
     }
 }

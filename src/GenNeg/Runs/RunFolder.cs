@@ -56,6 +56,17 @@ public sealed class RunFolder
 
     public void SaveConfig(GenNegConfig config) => AtomicFile.WriteAllText(ConfigPath, ConfigLoader.ToYaml(config));
 
+    /// <summary>Refuses to continue the run under a config other than the one it started with.</summary>
+    public void EnsureSameConfig(GenNegConfig config)
+    {
+        var saved = ConfigLoader.ToYaml(LoadConfig());
+        var wanted = ConfigLoader.ToYaml(config);
+        if (saved == wanted) return;
+        var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);
+        throw new GenNegException(
+            $"cannot resume: the config differs from the run's config.yaml ('{difference.First.Trim()}' there, '{difference.Second.Trim()}' now)");
+    }
+
     public RunManifest LoadManifest()
     {
         if (!File.Exists(ManifestPath)) return new RunManifest();
@@ -83,10 +94,14 @@ public sealed class RunFolder
             $"run folder '{Root}' has no stage '{name}'; stages: {string.Join(", ", manifest.Stages.Select(s => s.Name))}");
     }
 
+    /// <summary>metrics.json: one object per evaluated stage (empty when nothing was evaluated yet).</summary>
+    public JsonObject LoadMetrics() =>
+        File.Exists(MetricsPath) ? JsonNode.Parse(File.ReadAllText(MetricsPath)) as JsonObject ?? [] : [];
+
     /// <summary>Sets one stage's metrics in metrics.json, keeping the other stages'.</summary>
     public void RecordMetrics(string stage, object metrics)
     {
-        var all = File.Exists(MetricsPath) ? JsonNode.Parse(File.ReadAllText(MetricsPath)) as JsonObject ?? [] : [];
+        var all = LoadMetrics();
         all[stage] = JsonSerializer.SerializeToNode(metrics, metrics.GetType(), RunManifest.Json);
         AtomicFile.WriteAllText(MetricsPath, all.ToJsonString(RunManifest.Json));
     }

@@ -15,8 +15,6 @@ namespace GenNeg.Training;
 public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery)
 {
     public static TrainingOptions From(Configuration.TrainConfig c) => new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery);
-
-    public static TrainingOptions From(Configuration.ClassifierTrainConfig c) => new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery);
 }
 
 /// <summary>Where a training job is: steps done of the total, the latest loss read, and the step rate.</summary>
@@ -109,6 +107,13 @@ public sealed class TrainingLoop
         logger.LogInformation("Trained {Steps} steps in {Seconds:F1} s, final loss {Loss:G4}", step - startStep, clock.Elapsed.TotalSeconds, lastLoss);
         return lastLoss;
     }
+
+    /// <summary>
+    /// A training batch: the whole set when the batch covers it (full-batch training, the paper's setting),
+    /// else a uniform draw with replacement.
+    /// </summary>
+    public static Tensor Batch(Tensor data, int batchSize, Generator generator) =>
+        batchSize == data.shape[0] ? data.alias() : data.index_select(0, randint(0, data.shape[0], [batchSize], generator: generator));
 
     private static void SetLearningRate(OptimizerHelper optimizer, TrainingOptions options, int step)
     {

@@ -45,12 +45,7 @@ public sealed class BaselineTraining
         var train = data.Train;
         var batchSize = config.Train.BatchSize;
 
-        Tensor StepLoss(Generator g)
-        {
-            // Full batch when the batch covers the data set (the paper's setting), else a uniform draw with replacement.
-            var batch = batchSize == train.shape[0] ? train : train.index_select(0, randint(0, train.shape[0], [batchSize], generator: g));
-            return loss.Compute(denoiser, batch, g).mean();
-        }
+        Tensor StepLoss(Generator g) => loss.Compute(denoiser, TrainingLoop.Batch(train, batchSize, g), g).mean();
 
         var options = TrainingOptions.From(config.Train);
         new TrainingLoop(loggers.CreateLogger<TrainingLoop>())
@@ -74,14 +69,7 @@ public sealed class BaselineTraining
     private static RunFolder OpenForResume(BaselineTrainingRequest request)
     {
         var run = RunFolder.Open(request.RunPath);
-        var saved = ConfigLoader.ToYaml(run.LoadConfig());
-        var wanted = ConfigLoader.ToYaml(request.Config);
-        if (saved != wanted)
-        {
-            var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);
-            throw new GenNegException(
-                $"cannot resume: the config differs from the run's config.yaml ('{difference.First.Trim()}' there, '{difference.Second.Trim()}' now)");
-        }
+        run.EnsureSameConfig(request.Config);
         return run;
     }
 }

@@ -4,6 +4,7 @@ using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Metrics;
 using GenNeg.Oracles;
+using GenNeg.Reporting;
 using GenNeg.Runs;
 using GenNeg.Sampling;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ namespace GenNeg.Workflows;
 public sealed record StageMetrics(
     string Stage,
     int Classifiers,
+    long Parameters,
     double InfractionRate,
     double Mmd,
     double Elbo,
@@ -25,6 +27,7 @@ public sealed record StageMetrics(
     long Samples,
     int SamplingSteps,
     double SamplingSeconds,
+    double StepLatencyMs,
     double Seconds);
 
 /// <param name="RunPath">the run folder</param>
@@ -76,11 +79,26 @@ public sealed class Evaluation
         var mmd = Mmd.Compute(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
         var elbo = new VeElbo(ModelFactory.TrainingNoise(config.Model), config.Evaluate.ElboNoiseDraws)
             .Estimate(stage.Denoiser, data.Validation, generator);
+        var latency = StepLatency.MedianMilliseconds(stage.Denoiser, data.Dimension, config.Report.LatencyBatchSize);
+        SaveSamples(run, record, oracle, drawn);
 
-        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, infraction, mmd, elbo.Nats, elbo.StandardError, samples, sampler.Steps,
-            samplingSeconds, clock.Elapsed.TotalSeconds);
+        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd, elbo.Nats, elbo.StandardError,
+            samples, sampler.Steps, samplingSeconds, latency, clock.Elapsed.TotalSeconds);
         run.RecordMetrics(record.Name, metrics);
         logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, ELBO {Elbo:F3} nats", metrics.Stage, infraction, mmd, elbo.Nats);
         return metrics;
     }
+
+    /// <summary>Where a stage's evaluation samples are kept (for the report's scatter plots), relative to the run folder.</summary>
+    public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";
+
+    private static void SaveSamples(RunFolder run, StageRecord record, IOracle oracle, Tensor drawn)
+    {
+        using var kept = drawn[..(int)Math.Min(drawn.shape[0], MaxSavedSamples)];
+        using var valid = oracle.IsValid(kept);
+        run.EnsureFolder(record.Name);
+        SampleCsv.Write(run.PathOf(SamplesFile(record.Name)), kept, valid.data<bool>().ToArray());
+    }
+
+    private const int MaxSavedSamples = 20_000;
 }

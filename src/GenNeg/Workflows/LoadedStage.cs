@@ -48,6 +48,9 @@ public sealed class LoadedStage : IDisposable
         return new LoadedStage(record, baseDenoiser, denoiser, modules);
     }
 
+    /// <summary>Weights the stage evaluates per sampler step: base network plus every classifier.</summary>
+    public long ParameterCount => modules.Sum(m => m.parameters().Sum(p => p.numel()));
+
     public void Dispose()
     {
         foreach (var module in modules) module.Dispose();

@@ -51,16 +51,10 @@ public sealed class SampleExport
         using var validTensor = oracle.IsValid(samples);
 
         var valid = validTensor.data<bool>().ToArray();
-        var values = samples.data<float>().ToArray();
-        var dimension = data.Dimension;
-        if (request.CsvPath is not null)
-        {
-            var rows = new float[request.Count, dimension];
-            Buffer.BlockCopy(values, 0, rows, 0, values.Length * sizeof(float));
-            SampleCsv.Write(request.CsvPath, rows, valid);
-        }
+        if (request.CsvPath is not null) SampleCsv.Write(request.CsvPath, samples, valid);
         if (request.PlotPath is not null)
         {
+            var values = samples.data<float>().ToArray();
             var points = Enumerable.Range(0, valid.Length).Select(i => ((double)values[2 * i], (double)values[2 * i + 1], valid[i])).ToArray();
             AtomicFile.WriteAllBytes(request.PlotPath, SampleScatterPlot.RenderPng(points, $"{stage.Record.Name}"));
         }

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using GenNeg.Workflows;
+
+namespace GenNeg.Cli.Commands;
+
+/// <summary>genneg distill: one network that samples like the stack at the baseline's cost (Eq. 12).</summary>
+internal sealed class DistillCommand : Command
+{
+    private readonly Option<string> run = CommonOptions.Run();
+    private readonly Option<string?> stage = new("--stage") { Description = "Teacher stage to distil (default: the newest)" };
+    private readonly Option<string[]> set = CommonOptions.Set();
+
+    public DistillCommand(CliEnvironment environment)
+        : base("distill", "Distil the current classifier stack into one network with the baseline's architecture; adds stage distilled-k.")
+    {
+        Options.Add(run);
+        Options.Add(stage);
+        Options.Add(set);
+        SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
+        {
+            var request = new DistillationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(set) ?? []);
+            var (distilled, metrics) = environment.Progress.Show(progress =>
+                new Distillation(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
+            environment.Output.WriteLine($"{distilled.Name}: infraction rate {metrics.InfractionRate:P3}, MMD {metrics.Mmd:G3}, ELBO {metrics.Elbo:F3} nats, " +
+                                         $"step latency {metrics.StepLatencyMs:F2} ms");
+            return ExitCodes.Success;
+        }));
+    }
+}

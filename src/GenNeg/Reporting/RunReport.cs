@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GenNeg.Runs;
+using GenNeg.Workflows;
+
+namespace GenNeg.Reporting;
+
+/// <summary>One stage in the report.</summary>
+public sealed record ReportRow(
+    string Stage,
+    int Classifiers,
+    long Parameters,
+    double InfractionRate,
+    double Mmd,
+    double Elbo,
+    double ElboStandardError,
+    double StepLatencyMs,
+    long? ParallelSamplesForOneValid,
+    double ExpectedRunsPerValid);
+
+/// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
+public sealed record RunReportData(double Delta, IReadOnlyList<ReportRow> Rows);
+
+/// <summary>
+/// report.md and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
+/// paper's Figure 3) and infraction rate, MMD and ELBO against stage (Figure 4). Built from metrics.json and each
+/// stage's saved evaluation samples, so it needs no sampling and can be rebuilt at any time.
+/// </summary>
+public static class RunReport
+{
+    public const string MarkdownFile = "report.md";
+    public const string JsonFile = "report.json";
+    public const string FigureFolder = "report";
+    public const string MetricsFigure = "report/metrics.png";
+
+    public static RunReportData Build(RunFolder run, double delta)
+    {
+        var metrics = run.LoadMetrics();
+        var rows = new List<ReportRow>();
+        foreach (var stage in run.LoadManifest().Stages)
+        {
+            if (metrics[stage.Name] is not JsonObject node) continue;
+            var m = node.Deserialize<StageMetrics>(RunManifest.Json)!;
+            rows.Add(new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError, m.StepLatencyMs,
+                DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+        }
+        if (rows.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
+        return new RunReportData(delta, rows);
+    }
+
+    /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>
+    public static string Write(RunFolder run, RunReportData report)
+    {
+        run.EnsureFolder(FigureFolder);
+        var scatters = new List<string>();
+        foreach (var row in report.Rows)
+        {
+            var samples = run.PathOf(Evaluation.SamplesFile(row.Stage));
+            if (!File.Exists(samples)) continue;
+            var figure = $"{FigureFolder}/{row.Stage}.png";
+            AtomicFile.WriteAllBytes(run.PathOf(figure), SampleScatterPlot.RenderPng(SampleCsv.ReadPoints(samples), row.Stage));
+            scatters.Add(figure);
+        }
+        AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows));
+        AtomicFile.WriteAllText(run.PathOf(JsonFile), JsonSerializer.Serialize(report, RunManifest.Json));
+        var markdown = Markdown(report, scatters);
+        AtomicFile.WriteAllText(run.PathOf(MarkdownFile), markdown);
+        return markdown;
+    }
+
+    private static string Markdown(RunReportData report, IReadOnlyList<string> scatters)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine("# Gen-neG run report").AppendLine();
+        text.AppendLine("| stage | classifiers | parameters | infraction rate | MMD | ELBO (nats) | step latency (ms) | parallel samples for one valid | runs per valid |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in report.Rows)
+        {
+            text.AppendLine(c, $"| {r.Stage} | {r.Classifiers} | {r.Parameters:N0} | {r.InfractionRate * 100:F3} % | {r.Mmd:0.000000} | " +
+                               $"{r.Elbo:F3} ± {r.ElboStandardError:F3} | {r.StepLatencyMs:F2} | {(r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never")} | {r.ExpectedRunsPerValid:F4} |");
+        }
+        text.AppendLine();
+        text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
+        text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
+        text.AppendLine("- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better).");
+        text.AppendLine("- Step latency: median wall time of one sampler step (two denoiser evaluations) at the configured batch.").AppendLine();
+        text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
+        foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
+        return text.ToString();
+    }
+}

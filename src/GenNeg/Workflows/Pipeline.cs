@@ -1,0 +1,67 @@
+using GenNeg.Configuration;
+using GenNeg.Oracles;
+using GenNeg.Reporting;
+using GenNeg.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace GenNeg.Workflows;
+
+/// <param name="Config">the experiment</param>
+/// <param name="RunPath">the run folder: created, or continued where an earlier call stopped</param>
+public sealed record PipelineRequest(GenNegConfig Config, string RunPath);
+
+/// <summary>
+/// The whole method in one call: baseline, genneg.iterations Gen-neG iterations, distillation, evaluation of every
+/// stage, report. Each step is skipped when the run folder already holds its result, so a second call on a finished
+/// run only rebuilds the report and an interrupted one finishes the remaining steps.
+/// </summary>
+public sealed class Pipeline
+{
+    private readonly ILoggerFactory loggers;
+    private readonly ILogger<Pipeline> logger;
+    private readonly OracleRegistry oracles;
+
+    public Pipeline(ILoggerFactory loggers, OracleRegistry oracles)
+    {
+        this.loggers = loggers;
+        this.oracles = oracles;
+        logger = loggers.CreateLogger<Pipeline>();
+    }
+
+    public (RunReportData Report, string Markdown) Run(PipelineRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
+    {
+        var config = request.Config;
+        var started = File.Exists(Path.Combine(request.RunPath, "config.yaml"));
+        if (started) RunFolder.Open(request.RunPath).EnsureSameConfig(config);
+
+        if (!Has(request.RunPath, BaselineTraining.StageName))
+            new BaselineTraining(loggers, oracles).Run(new BaselineTrainingRequest(config, request.RunPath, Resume: started), progress, cancellation);
+        else
+            logger.LogInformation("Baseline already trained; skipping");
+
+        var run = RunFolder.Open(request.RunPath);
+        if (!HasMetrics(run, BaselineTraining.StageName))
+            new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
+                .Evaluate(run, config, run.Stage(BaselineTraining.StageName), config.Evaluate.Samples, progress, cancellation);
+
+        var iteration = new GenNegIteration(loggers, oracles);
+        while (Count(run, GenNegIteration.StagePrefix) < config.Genneg.Iterations)
+            iteration.Run(new IterationRequest(request.RunPath), progress, cancellation);
+
+        if (config.Genneg.Iterations > 0 && Count(run, Distillation.StagePrefix) == 0)
+            new Distillation(loggers, oracles).Run(new DistillationRequest(request.RunPath), progress, cancellation);
+
+        var report = RunReport.Build(run, config.Report.Delta);
+        var markdown = RunReport.Write(run, report);
+        logger.LogInformation("Report written to {Report}", run.PathOf(RunReport.MarkdownFile));
+        return (report, markdown);
+    }
+
+    private static bool Has(string runPath, string stage) =>
+        File.Exists(Path.Combine(runPath, "manifest.json")) && RunFolder.Open(runPath).LoadManifest().Find(stage) is not null;
+
+    private static bool HasMetrics(RunFolder run, string stage) => run.LoadMetrics().ContainsKey(stage);
+
+    private static int Count(RunFolder run, string prefix) =>
+        run.LoadManifest().Stages.Count(s => s.Name.StartsWith(prefix, StringComparison.Ordinal));
+}

@@ -1,0 +1,150 @@
+using GenNeg.Configuration;
+using GenNeg.Diffusion;
+using GenNeg.Guidance;
+using GenNeg.Oracles;
+using GenNeg.Reporting;
+using GenNeg.Runs;
+using GenNeg.Sampling;
+using GenNeg.Training;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+public class DistillationAndPipelineTests
+{
+    private const string TinyPipeline = TinyRun.Yaml + """
+
+        genneg: { iterations: 1, per_class: 40, min_per_class: 10, draw_batch_size: 200, max_draws: 20000, classifier: { iterations: 30, batch_size: 128, checkpoint_every: 10 } }
+        distill: { iterations: 20, batch_size: 256, learning_rate: 1.0e-3, ema_decay: 0.9, checkpoint_every: 10 }
+        report: { latency_batch_size: 64 }
+        """;
+
+    [Fact]
+    public void Distillation_loss_is_the_edm_weight_times_the_squared_teacher_student_gap()
+    {
+        var noise = new LogUniformNoise(0.002, 80);
+        var loss = new DistillationLoss(noise, new EdmPreconditioning(1.0));
+        using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
+        using var generator = new Generator(21);
+        using var value = loss.Compute(new ConstantDenoiser(0.5f), new ConstantDenoiser(-1f), x0, generator);
+
+        using var replay = new Generator(21);
+        using var sigma = noise.Sample(2, replay);
+        var s = sigma.data<float>().ToArray();
+        var actual = value.data<float>().ToArray();
+        for (var i = 0; i < 4; i++)
+        {
+            var weight = (s[i / 2] * (double)s[i / 2] + 1) / (s[i / 2] * (double)s[i / 2]);
+            Assert.Equal(weight * 1.5 * 1.5, actual[i], weight * 1e-5);
+        }
+    }
+
+    [Fact]
+    public void A_student_distilled_from_a_teacher_without_classifiers_reproduces_the_teacher()
+    {
+        using var folder = new TempFolder();
+        var run = folder.Combine("run");
+        var config = ConfigLoader.Parse(TinyPipeline, ["train.iterations=30"]);
+        var oracles = OracleRegistry.CreateDefault();
+        new BaselineTraining(NullLoggerFactory.Instance, oracles).Run(new BaselineTrainingRequest(config, run, Resume: false));
+
+        var (stage, metrics) = new Distillation(NullLoggerFactory.Instance, oracles).Run(new DistillationRequest(run, "baseline"));
+
+        Assert.Equal("distilled-1", stage.Name);
+        Assert.Empty(stage.Classifiers);
+        // The teacher's gap is zero up to rounding; Adam rescales rounding-sized gradients, so compare functions, not bits.
+        using var teacher = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, 2, 0), Path.Combine(run, BaselineTraining.DenoiserFile));
+        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, 2, 0), Path.Combine(run, stage.Denoiser));
+        using var generator = new Generator(3);
+        using var noGrad = no_grad();
+        foreach (var level in new[] { 0.01f, 0.1f, 1f, 10f })
+        {
+            using var x = randn([500, 2], generator: generator) * (2 + level);
+            using var sigma = tensor(new[] { level });
+            using var gap = (teacher.Denoise(x, sigma) - student.Denoise(x, sigma)).abs().max();
+            Assert.True(gap.item<float>() < 1e-4, $"sigma {level}: gap {gap.item<float>()}");
+        }
+        Assert.InRange(metrics.InfractionRate, 0, 1);
+    }
+
+    [Theory]
+    [InlineData(0.1, 1e-9, 9L)]        // 0.1^9 = 1e-9 exactly
+    [InlineData(0.5, 0.01, 7L)]        // log 0.01 / log 0.5 = 6.64
+    [InlineData(0.0575, 1e-9, 8L)]     // the paper's baseline rate: 7.26 -> 8
+    [InlineData(0.0, 1e-9, 1L)]
+    [InlineData(0.9999, 0.5, 6932L)]
+    public void Deployment_arithmetic_counts_parallel_samples(double infractionRate, double delta, long expected)
+    {
+        Assert.Equal(expected, DeploymentArithmetic.ParallelSamplesForOneValid(infractionRate, delta));
+    }
+
+    [Fact]
+    public void Deployment_arithmetic_edges()
+    {
+        Assert.Null(DeploymentArithmetic.ParallelSamplesForOneValid(1.0, 1e-9));
+        Assert.Equal(1.25, DeploymentArithmetic.ExpectedRunsPerValid(0.2), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentArithmetic.ParallelSamplesForOneValid(0.1, 0));
+    }
+
+    [Fact]
+    public void Pipeline_runs_end_to_end_and_resumes_only_what_is_missing()
+    {
+        using var folder = new TempFolder();
+        var config = ConfigLoader.Parse(TinyPipeline);
+        var run = folder.Combine("run");
+        var oracles = OracleRegistry.CreateDefault();
+        var pipeline = new Pipeline(NullLoggerFactory.Instance, oracles);
+
+        // Stop it inside the Gen-neG iteration's classifier training, then run it again.
+        using var stop = new CancellationTokenSource();
+        var stopInClassifier = new PhaseCallbackProgress((phase, step) => { if (phase == "train classifier" && step == 15) stop.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Run(new PipelineRequest(config, run), stopInClassifier, stop.Token));
+        Assert.Equal(["baseline"], RunFolder.Open(run).LoadManifest().Stages.Select(s => s.Name));
+
+        var phases = new List<string>();
+        var (report, markdown) = pipeline.Run(new PipelineRequest(config, run), new PhaseCallbackProgress((phase, _) => phases.Add(phase)));
+        Assert.DoesNotContain("train baseline", phases);
+        Assert.Contains("train classifier", phases);
+        Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
+        Assert.Contains("| genneg-1 | 1 |", markdown);
+        foreach (var file in new[] { "report.md", "report.json", "report/metrics.png", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(run, "report/metrics.png"))[..4]);
+
+        // A finished run: no training, no sampling, same report.
+        var denoiserBefore = File.GetLastWriteTimeUtc(Path.Combine(run, "distilled-1/denoiser.bin"));
+        phases.Clear();
+        var (again, _) = pipeline.Run(new PipelineRequest(config, run), new PhaseCallbackProgress((phase, _) => phases.Add(phase)));
+        Assert.Empty(phases);
+        Assert.Equal(report.Rows, again.Rows);
+        Assert.Equal(denoiserBefore, File.GetLastWriteTimeUtc(Path.Combine(run, "distilled-1/denoiser.bin")));
+
+        var changed = Assert.Throws<GenNegException>(() => pipeline.Run(new PipelineRequest(config with { Seed = 4 }, run)));
+        Assert.StartsWith("cannot resume: the config differs", changed.Message);
+    }
+
+    private sealed class ConstantDenoiser(float value) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma) => full_like(x, value);
+    }
+
+    /// <summary>Reports (phase, step) for training phases and (phase, 1) when any other phase opens.</summary>
+    private sealed class PhaseCallbackProgress(Action<string, long> report) : IWorkflowProgress
+    {
+        public IProgress<TrainingProgress> Training(string phase) => new CallbackProgress<TrainingProgress>(p => report(phase, p.Step));
+
+        public IProgress<SamplingProgress> Sampling(string phase)
+        {
+            report(phase, 1);
+            return IWorkflowProgress.None.Sampling(phase);
+        }
+
+        public IProgress<DrawProgress> Drawing(string phase)
+        {
+            report(phase, 1);
+            return IWorkflowProgress.None.Drawing(phase);
+        }
+    }
+}
