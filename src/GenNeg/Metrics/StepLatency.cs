@@ -5,30 +5,30 @@ using static TorchSharp.torch;
 namespace GenNeg.Metrics;
 
 /// <summary>
-/// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch: the median of
-/// several timed repetitions after a warm-up, so one stage can be compared with another on the same machine.
+/// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch. Several models are
+/// timed in turns, repetition by repetition, so that a change of machine load hits them all alike; each gets the
+/// median of its repetitions after a warm-up.
 /// </summary>
 public static class StepLatency
 {
-    public static double MedianMilliseconds(IDenoiser denoiser, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
+    public static double[] MedianMilliseconds(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(0);
         var x = randn([batchSize, dimension], generator: generator);
         var sigma = tensor(new[] { 1.0f });
-        var times = new List<double>();
+        var times = denoisers.Select(_ => new List<double>()).ToArray();
         for (var i = 0; i < warmUp + repetitions; i++)
         {
-            var clock = Stopwatch.StartNew();
-            using (var step = NewDisposeScope())
+            for (var d = 0; d < denoisers.Count; d++)
             {
-                var first = denoiser.Denoise(x, sigma);
-                denoiser.Denoise(first, sigma);
+                var clock = Stopwatch.StartNew();
+                using (var step = NewDisposeScope())
+                    denoisers[d].Denoise(denoisers[d].Denoise(x, sigma), sigma);
+                if (i >= warmUp) times[d].Add(clock.Elapsed.TotalMilliseconds);
             }
-            if (i >= warmUp) times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
     }
 }

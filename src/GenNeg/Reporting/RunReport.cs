@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Metrics;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 
@@ -21,7 +24,7 @@ public sealed record ReportRow(
     double ExpectedRunsPerValid);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
-public sealed record RunReportData(double Delta, IReadOnlyList<ReportRow> Rows);
+public sealed record RunReportData(double Delta, int LatencyBatchSize, IReadOnlyList<ReportRow> Rows);
 
 /// <summary>
 /// report.md and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
@@ -35,19 +38,33 @@ public static class RunReport
     public const string FigureFolder = "report";
     public const string MetricsFigure = "report/metrics.png";
 
-    public static RunReportData Build(RunFolder run, double delta)
+    /// <summary>
+    /// Collects every evaluated stage's figures and times one sampler step of each, all in one measurement so the
+    /// latencies compare like with like.
+    /// </summary>
+    public static RunReportData Build(RunFolder run, GenNegConfig config)
     {
         var metrics = run.LoadMetrics();
-        var rows = new List<ReportRow>();
-        foreach (var stage in run.LoadManifest().Stages)
+        var evaluated = run.LoadManifest().Stages
+            .Where(stage => metrics[stage.Name] is JsonObject)
+            .Select(stage => metrics[stage.Name]!.Deserialize<StageMetrics>(RunManifest.Json)!)
+            .ToList();
+        if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
+
+        using var data = Datasets.Load(config.Data);
+        var stages = evaluated.Select(m => LoadedStage.Load(run, config, run.Stage(m.Stage), data.Dimension)).ToList();
+        try
         {
-            if (metrics[stage.Name] is not JsonObject node) continue;
-            var m = node.Deserialize<StageMetrics>(RunManifest.Json)!;
-            rows.Add(new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError, m.StepLatencyMs,
-                DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+            var latencies = StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), data.Dimension, config.Report.LatencyBatchSize);
+            var delta = config.Report.Delta;
+            var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
+                latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+            return new RunReportData(delta, config.Report.LatencyBatchSize, rows.ToList());
         }
-        if (rows.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
-        return new RunReportData(delta, rows);
+        finally
+        {
+            foreach (var stage in stages) stage.Dispose();
+        }
     }
 
     /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>
@@ -86,7 +103,7 @@ public static class RunReport
         text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
         text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
         text.AppendLine("- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better).");
-        text.AppendLine("- Step latency: median wall time of one sampler step (two denoiser evaluations) at the configured batch.").AppendLine();
+        text.AppendLine(c, $"- Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made.").AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
         return text.ToString();

@@ -54,6 +54,13 @@ public sealed class RunFolder
 
     public GenNegConfig LoadConfig(IEnumerable<string>? overrides = null) => ConfigLoader.LoadFile(ConfigPath, overrides);
 
+    /// <summary>The config a stage was made with: its own folder's config.yaml (iterations and distillations save one), else the run's.</summary>
+    public GenNegConfig ConfigOf(StageRecord stage)
+    {
+        var own = PathOf(Path.Combine(stage.Name, "config.yaml"));
+        return File.Exists(own) ? ConfigLoader.LoadFile(own) : LoadConfig();
+    }
+
     public void SaveConfig(GenNegConfig config) => AtomicFile.WriteAllText(ConfigPath, ConfigLoader.ToYaml(config));
 
     /// <summary>Refuses to continue the run under a config other than the one it started with.</summary>

@@ -27,7 +27,6 @@ public sealed record StageMetrics(
     long Samples,
     int SamplingSteps,
     double SamplingSeconds,
-    double StepLatencyMs,
     double Seconds);
 
 /// <param name="RunPath">the run folder</param>
@@ -53,9 +52,10 @@ public sealed class Evaluation
     public StageMetrics Run(EvaluationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var run = RunFolder.Open(request.RunPath);
-        var config = run.LoadConfig();
+        var stage = run.Stage(request.Stage);
+        var config = run.ConfigOf(stage);
         var samples = request.Samples ?? config.Evaluate.Samples;
-        return Evaluate(run, config, run.Stage(request.Stage), samples, progress, cancellation);
+        return Evaluate(run, config, stage, samples, progress, cancellation);
     }
 
     /// <summary>Evaluates <paramref name="record"/> under <paramref name="config"/>'s oracle, data and sampler.</summary>
@@ -79,11 +79,10 @@ public sealed class Evaluation
         var mmd = Mmd.Compute(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
         var elbo = new VeElbo(ModelFactory.TrainingNoise(config.Model), config.Evaluate.ElboNoiseDraws)
             .Estimate(stage.Denoiser, data.Validation, generator);
-        var latency = StepLatency.MedianMilliseconds(stage.Denoiser, data.Dimension, config.Report.LatencyBatchSize);
         SaveSamples(run, record, oracle, drawn);
 
         var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd, elbo.Nats, elbo.StandardError,
-            samples, sampler.Steps, samplingSeconds, latency, clock.Elapsed.TotalSeconds);
+            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds);
         run.RecordMetrics(record.Name, metrics);
         logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, ELBO {Elbo:F3} nats", metrics.Stage, infraction, mmd, elbo.Nats);
         return metrics;

@@ -51,7 +51,7 @@ public sealed class Pipeline
         if (config.Genneg.Iterations > 0 && Count(run, Distillation.StagePrefix) == 0)
             new Distillation(loggers, oracles).Run(new DistillationRequest(request.RunPath), progress, cancellation);
 
-        var report = RunReport.Build(run, config.Report.Delta);
+        var report = RunReport.Build(run, config);
         var markdown = RunReport.Write(run, report);
         logger.LogInformation("Report written to {Report}", run.PathOf(RunReport.MarkdownFile));
         return (report, markdown);

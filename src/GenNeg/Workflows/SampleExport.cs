@@ -37,13 +37,14 @@ public sealed class SampleExport
         CheckOutputFolder(request.CsvPath);
         CheckOutputFolder(request.PlotPath);
         var run = RunFolder.Open(request.RunPath);
-        var config = run.LoadConfig();
+        var record = run.Stage(request.Stage);
+        var config = run.ConfigOf(record);
         var oracle = oracles.Resolve(config.Oracle);
 
         using var data = Datasets.Load(config.Data);
         if (request.PlotPath is not null && data.Dimension != 2)
             throw new GenNegException($"--plot draws 2-D data only; this data set has {data.Dimension} dimensions");
-        using var stage = LoadedStage.Load(run, config, run.Stage(request.Stage), data.Dimension);
+        using var stage = LoadedStage.Load(run, config, record, data.Dimension);
         using var generator = new Generator((ulong)(request.Seed ?? config.Seed));
         var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
         using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.Dimension, config.Sampler.BatchSize, generator,

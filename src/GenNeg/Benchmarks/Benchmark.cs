@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using GenNeg.Configuration;
+using GenNeg.Diffusion;
+using GenNeg.Guidance;
+using GenNeg.Networks;
+using GenNeg.Oracles;
+using GenNeg.Sampling;
+using static TorchSharp.torch;
+
+namespace GenNeg.Benchmarks;
+
+/// <summary>One benchmark figure: what was measured, its value and unit.</summary>
+public sealed record BenchmarkFigure(string Name, double Value, string Unit);
+
+/// <summary>
+/// Throughput of every Gen-neG phase on this machine, with synthetic weights at the checkerboard-quick settings:
+/// the matrix-multiply rate as the roofline, baseline and classifier training, sampler steps for the baseline,
+/// one and two stacked classifiers and a distilled model, drawing of synthetic data, and peak memory.
+/// Each figure is the median of several timed repetitions after a warm-up.
+/// </summary>
+public sealed class Benchmark
+{
+    private const int Repetitions = 7;
+    private const int WarmUp = 2;
+
+    private readonly GenNegConfig config;
+
+    public Benchmark(GenNegConfig config) => this.config = config;
+
+    public IReadOnlyList<BenchmarkFigure> Run(Action<BenchmarkFigure>? onFigure = null)
+    {
+        var figures = new List<BenchmarkFigure>();
+        void Add(string name, double value, string unit)
+        {
+            var figure = new BenchmarkFigure(name, value, unit);
+            figures.Add(figure);
+            onFigure?.Invoke(figure);
+        }
+
+        Add("threads", get_num_threads(), "");
+        var roofline = MatmulGflops(2048);
+        Add("matmul 2048x2048 float32", roofline, "GFLOP/s");
+
+        using var denoiser = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+        using var classifierA = ModelFactory.CreateClassifier(config.Model, 2, 2);
+        using var classifierB = ModelFactory.CreateClassifier(config.Model, 2, 3);
+        RandomiseOutputs(classifierA, classifierB);
+
+        var trainBatch = config.Train.BatchSize;
+        var trainSeconds = TrainingStepSeconds(denoiser, trainBatch);
+        var trainGflops = TrainingStepFlops(denoiser.Network.Shape, trainBatch) / trainSeconds / 1e9;
+        Add($"baseline training (batch {trainBatch})", 1 / trainSeconds, "it/s");
+        Add("baseline training, effective", trainGflops, "GFLOP/s");
+        Add("baseline training, fraction of matmul rate", trainGflops / roofline, "");
+        var classifierBatch = config.Genneg.Classifier.BatchSize;
+        using (var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6))
+            Add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
+
+        var batch = config.Sampler.BatchSize;
+        var baseStep = SamplerStepSeconds(denoiser, batch, shared: true);
+        Add($"sampler step, baseline (batch {batch})", baseStep * 1000, "ms");
+        Add("sampler step, baseline, time conditioning per sample", SamplerStepSeconds(denoiser, batch, shared: false) * 1000, "ms");
+        var oneStep = SamplerStepSeconds(new GuidedDenoiser(denoiser, [classifierA]), batch, shared: true);
+        var twoStep = SamplerStepSeconds(new GuidedDenoiser(denoiser, [classifierA, classifierB]), batch, shared: true);
+        Add("sampler step, baseline + 1 classifier", oneStep * 1000, "ms");
+        Add("sampler step, baseline + 2 classifiers", twoStep * 1000, "ms");
+        using var distilled = ModelFactory.CreateDenoiser(config.Model, 2, 4);
+        Add("sampler step, distilled", SamplerStepSeconds(distilled, batch, shared: true) * 1000, "ms");
+        Add("cost of each stacked classifier (x baseline step)", (twoStep - baseStep) / 2 / baseStep, "");
+        Add("sampling, baseline", batch / (baseStep * config.Sampler.Steps), "samples/s");
+        Add("sampling, baseline + 2 classifiers", batch / (twoStep * config.Sampler.Steps), "samples/s");
+
+        var (drawRate, infraction) = DrawRate(denoiser);
+        Add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
+        Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
+        return figures;
+    }
+
+    private static double MatmulGflops(int n)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(n, n);
+        var b = randn(n, n);
+        var seconds = Median(() => a.matmul(b).Dispose());
+        return 2.0 * n * n * n / seconds / 1e9;
+    }
+
+    /// <summary>Matrix-multiply FLOPs of one training step: forward (2 per multiply-add) plus backward (twice that).</summary>
+    public static double TrainingStepFlops(MlpShape shape, int batch)
+    {
+        long perSample = shape.InputWidth * shape.Hidden + shape.Hidden * shape.OutputWidth + shape.TimeEmbedding * shape.Hidden
+                         + shape.Hidden * shape.Hidden + shape.Blocks * 3L * shape.Hidden * shape.Hidden;
+        return 3 * 2.0 * perSample * batch;
+    }
+
+    private double TrainingStepSeconds(EdmDenoiser model, int batch)
+    {
+        using var generator = new Generator(0);
+        using var data = randn([batch, 2], generator: generator);
+        using var optimizer = optim.Adam(model.parameters(), config.Train.LearningRate);
+        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
+        model.train();
+        var seconds = Median(() =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            loss.Compute(model, data, generator).mean().backward();
+            optimizer.step();
+        });
+        model.eval();
+        return seconds;
+    }
+
+    private double ClassifierStepSeconds(EdmClassifier classifier, int batch)
+    {
+        using var generator = new Generator(0);
+        using var data = randn([batch, 2], generator: generator);
+        using var labels = (rand(batch, generator: generator) > 0.5).to(ScalarType.Float32);
+        using var optimizer = optim.Adam(classifier.parameters(), config.Genneg.Classifier.LearningRate);
+        var noise = ModelFactory.TrainingNoise(config.Model);
+        var loss = ImportanceWeightedLoss.ForAlpha(0.95);
+        classifier.train();
+        var seconds = Median(() =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var (sigma, noisy) = noise.Perturb(data, generator);
+            loss.Compute(classifier.Logit(noisy, sigma), labels).mean().backward();
+            optimizer.step();
+        });
+        classifier.eval();
+        return seconds;
+    }
+
+    /// <summary>One Heun step: two denoiser evaluations, all samples at one noise level (shared) or each with its own.</summary>
+    private static double SamplerStepSeconds(IDenoiser denoiser, int batch, bool shared)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(0);
+        var x = randn([batch, 2], generator: generator);
+        var sigma = shared ? tensor(new[] { 1.0f }) : full([batch], 1.0f);
+        return Median(() =>
+        {
+            using var step = NewDisposeScope();
+            denoiser.Denoise(denoiser.Denoise(x, sigma), sigma);
+        });
+    }
+
+    private (double Rate, double Infraction) DrawRate(IDenoiser denoiser)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.bin");
+        try
+        {
+            using var generator = new Generator(0);
+            var sampler = new HeunSampler(new HeunSettings(config.Sampler.Steps, config.Model.SigmaMax, config.Model.SigmaMin, config.Sampler.Churn));
+            var draws = 2L * config.Sampler.BatchSize;
+            var settings = new DrawSettings(PerClass: (int)draws, config.Sampler.BatchSize, draws, Balanced: true, MinPerClass: 1);
+            var clock = Stopwatch.StartNew();
+            using var set = SyntheticDrawing.Draw(sampler, denoiser, new CheckerboardOracle(), 2, settings, generator, path);
+            return (set.Drawn / clock.Elapsed.TotalSeconds, 1 - set.Alpha);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// Frozen, as a loaded stage's are; and since zero-initialised output layers would make the guidance vanish,
+    /// they get random weights.
+    /// </summary>
+    private static void RandomiseOutputs(params EdmClassifier[] classifiers)
+    {
+        using var noGrad = no_grad();
+        using var generator = new Generator(5);
+        foreach (var classifier in classifiers)
+            foreach (var parameter in classifier.parameters())
+            {
+                parameter.requires_grad = false;
+                if (parameter.count_nonzero().item<long>() == 0) parameter.normal_(0, 0.05, generator);
+            }
+    }
+
+    private static double Median(Action action)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < WarmUp + Repetitions; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            if (i >= WarmUp) times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}
