@@ -2,9 +2,12 @@ using System.Diagnostics;
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
+using GenNeg.Metrics;
 using GenNeg.Networks;
 using GenNeg.Oracles;
 using GenNeg.Sampling;
+using GenNeg.Training;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace GenNeg.Benchmarks;
@@ -47,28 +50,33 @@ public sealed class Benchmark
         RandomiseOutputs(classifierA, classifierB);
 
         var trainBatch = config.Train.BatchSize;
-        var trainSeconds = TrainingStepSeconds(denoiser, trainBatch);
+        var trainSeconds = TrainingStepSeconds(trainBatch);
         var trainGflops = TrainingStepFlops(denoiser.Network.Shape, trainBatch) / trainSeconds / 1e9;
-        Add($"baseline training (batch {trainBatch})", 1 / trainSeconds, "it/s");
+        Add($"baseline training, training loop (batch {trainBatch})", 1 / trainSeconds, "it/s");
         Add("baseline training, effective", trainGflops, "GFLOP/s");
         Add("baseline training, fraction of matmul rate", trainGflops / roofline, "");
         var classifierBatch = config.Genneg.Classifier.BatchSize;
         using (var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6))
             Add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
 
+        // All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike.
         var batch = config.Sampler.BatchSize;
-        var baseStep = SamplerStepSeconds(denoiser, batch, shared: true);
-        Add($"sampler step, baseline (batch {batch})", baseStep * 1000, "ms");
-        Add("sampler step, baseline, time conditioning per sample", SamplerStepSeconds(denoiser, batch, shared: false) * 1000, "ms");
-        var oneStep = SamplerStepSeconds(new GuidedDenoiser(denoiser, [classifierA]), batch, shared: true);
-        var twoStep = SamplerStepSeconds(new GuidedDenoiser(denoiser, [classifierA, classifierB]), batch, shared: true);
-        Add("sampler step, baseline + 1 classifier", oneStep * 1000, "ms");
-        Add("sampler step, baseline + 2 classifiers", twoStep * 1000, "ms");
         using var distilled = ModelFactory.CreateDenoiser(config.Model, 2, 4);
-        Add("sampler step, distilled", SamplerStepSeconds(distilled, batch, shared: true) * 1000, "ms");
-        Add("cost of each stacked classifier (x baseline step)", (twoStep - baseStep) / 2 / baseStep, "");
-        Add("sampling, baseline", batch / (baseStep * config.Sampler.Steps), "samples/s");
-        Add("sampling, baseline + 2 classifiers", batch / (twoStep * config.Sampler.Steps), "samples/s");
+        var steps = StepLatency.MedianMilliseconds(
+        [
+            denoiser, new PerSampleNoiseLevel(denoiser), new GuidedDenoiser(denoiser, [classifierA]),
+            new GuidedDenoiser(denoiser, [classifierA, classifierB]), distilled,
+        ], 2, batch, Repetitions, warmUp: 3);
+        var (baseStep, perSampleStep, oneStep, twoStep, distilledStep) = (steps[0], steps[1], steps[2], steps[3], steps[4]);
+        Add($"sampler step, baseline (batch {batch})", baseStep, "ms");
+        Add("sampler step, baseline, time conditioning per sample", perSampleStep, "ms");
+        Add("speed-up of shared time conditioning", perSampleStep / baseStep, "x");
+        Add("sampler step, baseline + 1 classifier", oneStep, "ms");
+        Add("sampler step, baseline + 2 classifiers", twoStep, "ms");
+        Add("sampler step, distilled", distilledStep, "ms");
+        Add("cost of each stacked classifier (x baseline step)", (twoStep - baseStep) / 2 / baseStep, "x");
+        Add("sampling, baseline", batch / (baseStep / 1000 * config.Sampler.Steps), "samples/s");
+        Add("sampling, baseline + 2 classifiers", batch / (twoStep / 1000 * config.Sampler.Steps), "samples/s");
 
         var (drawRate, infraction) = DrawRate(denoiser);
         Add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
@@ -93,22 +101,30 @@ public sealed class Benchmark
         return 3 * 2.0 * perSample * batch;
     }
 
-    private double TrainingStepSeconds(EdmDenoiser model, int batch)
+    /// <summary>Seconds per step of the library's own training loop (EMA, loss reads and checkpoint included).</summary>
+    private double TrainingStepSeconds(int batch)
     {
-        using var generator = new Generator(0);
-        using var data = randn([batch, 2], generator: generator);
-        using var optimizer = optim.Adam(model.parameters(), config.Train.LearningRate);
-        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
-        model.train();
-        var seconds = Median(() =>
+        const int Steps = 150;
+        var checkpoint = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.ckpt");
+        try
         {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            loss.Compute(model, data, generator).mean().backward();
-            optimizer.step();
-        });
-        model.eval();
-        return seconds;
+            using var model = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+            using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+            using var generator = new Generator(0);
+            using var data = randn([batch, 2], generator: generator);
+            var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
+            var loop = new TrainingLoop(NullLogger<TrainingLoop>.Instance);
+            var options = new TrainingOptions(Steps, config.Train.LearningRate, 0, 0.99, int.MaxValue);
+            loop.Run(model, ema, g => loss.Compute(model, data, g).mean(), options with { Iterations = 20 }, checkpoint, generator);   // warm-up
+            File.Delete(checkpoint);
+            var clock = Stopwatch.StartNew();
+            loop.Run(model, ema, g => loss.Compute(model, data, g).mean(), options, checkpoint, generator);
+            return clock.Elapsed.TotalSeconds / Steps;
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+        }
     }
 
     private double ClassifierStepSeconds(EdmClassifier classifier, int batch)
@@ -132,21 +148,6 @@ public sealed class Benchmark
         return seconds;
     }
 
-    /// <summary>One Heun step: two denoiser evaluations, all samples at one noise level (shared) or each with its own.</summary>
-    private static double SamplerStepSeconds(IDenoiser denoiser, int batch, bool shared)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var generator = new Generator(0);
-        var x = randn([batch, 2], generator: generator);
-        var sigma = shared ? tensor(new[] { 1.0f }) : full([batch], 1.0f);
-        return Median(() =>
-        {
-            using var step = NewDisposeScope();
-            denoiser.Denoise(denoiser.Denoise(x, sigma), sigma);
-        });
-    }
-
     private (double Rate, double Infraction) DrawRate(IDenoiser denoiser)
     {
         var path = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.bin");
@@ -164,6 +165,12 @@ public sealed class Benchmark
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>The time-conditioning path computed once per sample instead of once per step (what sharing saves).</summary>
+    private sealed class PerSampleNoiseLevel(IDenoiser inner) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma) => inner.Denoise(x, sigma.expand(x.shape[0]).contiguous());
     }
 
     /// <summary>
