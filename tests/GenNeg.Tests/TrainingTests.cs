@@ -58,13 +58,13 @@ public class TrainingTests
         using var data = randn([128, 2], generator: generator);
         var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
         var counts = new List<long>();
-        var options = new TrainingOptions(200, 1e-3, 0, 0.9, 1000);
+        var options = new TrainingOptions(1000, 1e-3, 0, 0.9, 400);
         using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 0);
         new TrainingLoop(NullLogger<TrainingLoop>.Instance).Run(
             model, ema, g => loss.Compute(model, data, g).mean(), options, folder.Combine("state.ckpt"), generator,
             new CallbackProgress<TrainingProgress>(_ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount)));
 
-        Assert.Equal(200, counts.Count);
+        Assert.Equal(1000, counts.Count);
         Assert.All(counts.Skip(10), count => Assert.Equal(counts[10], count));
     }
 
@@ -75,7 +75,7 @@ public class TrainingTests
         var counting = new CountingDenoiser(new GaussianDenoiser(1.0), counts);
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
-        using var samples = new HeunSampler(new HeunSettings(Steps: 50)).Sample(counting, noise, generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, generator);
         // Two evaluations per step except the last; compare each step's first evaluation.
         var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
@@ -93,7 +93,7 @@ public class TrainingTests
         var counting = new CountingDenoiser(guided, counts);
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
-        using var samples = new HeunSampler(new HeunSettings(Steps: 30)).Sample(counting, noise, generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, generator);
         var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
     }

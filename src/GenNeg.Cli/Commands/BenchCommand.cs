@@ -11,6 +11,7 @@ internal sealed class BenchCommand : Command
 {
     private readonly Option<string?> config = new("--config", "-c") { Description = "Config whose model and sampler settings to measure (default: built-in checkerboard-quick settings)" };
     private readonly Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
+    private readonly Option<string?> run = new("--run", "-r") { Description = "Also time the sampler step of every stage of this run folder" };
     private readonly Option<string[]> set = CommonOptions.Set();
 
     public BenchCommand(CliEnvironment environment)
@@ -18,6 +19,7 @@ internal sealed class BenchCommand : Command
     {
         Options.Add(config);
         Options.Add(json);
+        Options.Add(run);
         Options.Add(set);
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
@@ -26,7 +28,15 @@ internal sealed class BenchCommand : Command
             if (parse.GetValue(json) is { } output && Path.GetDirectoryName(Path.GetFullPath(output)) is { } folder && !Directory.Exists(folder))
                 throw new GenNegException($"cannot write '{output}': folder '{folder}' does not exist");
 
-            var figures = new Benchmark(settings).Run(f => environment.Output.WriteLine($"{f.Name,-58} {f.Value,12:G5} {f.Unit}"));
+            void Print(BenchmarkFigure f) => environment.Output.WriteLine($"{f.Name,-58} {f.Value,12:G5} {f.Unit}");
+            var runFolder = parse.GetValue(run) is { } runPath ? RunFolder.Open(runPath) : null;
+            var figures = new Benchmark(settings).Run(Print).ToList();
+            if (runFolder is not null)
+            {
+                var stageFigures = Benchmark.Stages(runFolder);
+                foreach (var figure in stageFigures) Print(figure);
+                figures.AddRange(stageFigures);
+            }
             if (parse.GetValue(json) is { } jsonPath)
                 AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return ExitCodes.Success;

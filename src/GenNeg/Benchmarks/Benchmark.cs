@@ -84,6 +84,29 @@ public sealed class Benchmark
         return figures;
     }
 
+    /// <summary>Sampler step and sampling rate of each stage of a real run, all timed in turns.</summary>
+    public static IReadOnlyList<BenchmarkFigure> Stages(Runs.RunFolder run)
+    {
+        var config = run.LoadConfig();
+        using var data = Data.Datasets.Load(config.Data);
+        var stages = run.LoadManifest().Stages.Select(s => Workflows.LoadedStage.Load(run, config, s, data.Dimension)).ToList();
+        if (stages.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
+        try
+        {
+            var batch = config.Sampler.BatchSize;
+            var steps = StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), data.Dimension, batch, Repetitions);
+            return stages.SelectMany((stage, i) => new[]
+            {
+                new BenchmarkFigure($"{stage.Record.Name}: sampler step (batch {batch})", steps[i], "ms"),
+                new BenchmarkFigure($"{stage.Record.Name}: sampling", batch / (steps[i] / 1000 * config.Sampler.Steps), "samples/s"),
+            }).ToList();
+        }
+        finally
+        {
+            foreach (var stage in stages) stage.Dispose();
+        }
+    }
+
     private static double MatmulGflops(int n)
     {
         using var scope = NewDisposeScope();

@@ -6,8 +6,8 @@ namespace GenNeg.Metrics;
 
 /// <summary>
 /// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch. Several models are
-/// timed in turns, repetition by repetition, so that a change of machine load hits them all alike; each gets the
-/// median of its repetitions after a warm-up.
+/// timed in turns, repetition by repetition and in a rotating order, so that changes of machine load and allocator
+/// state hit them all alike; each gets the median of its repetitions after a warm-up.
 /// </summary>
 public static class StepLatency
 {
@@ -21,8 +21,10 @@ public static class StepLatency
         var times = denoisers.Select(_ => new List<double>()).ToArray();
         for (var i = 0; i < warmUp + repetitions; i++)
         {
-            for (var d = 0; d < denoisers.Count; d++)
+            // Each round starts with the next model, so none is always timed first (right after the allocator was idle).
+            for (var turn = 0; turn < denoisers.Count; turn++)
             {
+                var d = (turn + i) % denoisers.Count;
                 var clock = Stopwatch.StartNew();
                 using (var step = NewDisposeScope())
                     denoisers[d].Denoise(denoisers[d].Denoise(x, sigma), sigma);
