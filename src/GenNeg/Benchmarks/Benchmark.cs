@@ -87,23 +87,16 @@ public sealed class Benchmark
     public static IReadOnlyList<BenchmarkFigure> Stages(Runs.RunFolder run)
     {
         var config = run.LoadConfig();
+        var records = run.LoadManifest().Stages;
+        if (records.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
         using var data = Data.Datasets.Load(config.Data);
-        var stages = run.LoadManifest().Stages.Select(s => Workflows.LoadedStage.Load(run, config, s, data.Dimension)).ToList();
-        if (stages.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
-        try
+        var batch = config.Sampler.BatchSize;
+        var steps = Workflows.LoadedStage.TimeSamplerSteps(run, config, records, data.Dimension, batch);
+        return records.SelectMany((record, i) => new[]
         {
-            var batch = config.Sampler.BatchSize;
-            var steps = StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), data.Dimension, batch, Repetitions);
-            return stages.SelectMany((stage, i) => new[]
-            {
-                new BenchmarkFigure($"{stage.Record.Name}: sampler step (batch {batch})", steps[i], "ms"),
-                new BenchmarkFigure($"{stage.Record.Name}: sampling", batch / (steps[i] / 1000 * config.Sampler.Steps), "samples/s"),
-            }).ToList();
-        }
-        finally
-        {
-            foreach (var stage in stages) stage.Dispose();
-        }
+            new BenchmarkFigure($"{record.Name}: sampler step (batch {batch})", steps[i], "ms"),
+            new BenchmarkFigure($"{record.Name}: sampling", batch / (steps[i] / 1000 * config.Sampler.Steps), "samples/s"),
+        }).ToList();
     }
 
     /// <summary>
@@ -190,7 +183,7 @@ public sealed class Benchmark
         try
         {
             using var generator = new Generator(0);
-            var sampler = new HeunSampler(new HeunSettings(config.Sampler.Steps, config.Model.SigmaMax, config.Model.SigmaMin, config.Sampler.Churn));
+            var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
             var draws = 2L * config.Sampler.BatchSize;
             var settings = new DrawSettings(PerClass: (int)draws, config.Sampler.BatchSize, draws, Balanced: true, MinPerClass: 1);
             var clock = Stopwatch.StartNew();

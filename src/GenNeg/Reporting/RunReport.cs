@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
 using GenNeg.Data;
-using GenNeg.Metrics;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 
@@ -52,19 +51,12 @@ public static class RunReport
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
         using var data = Datasets.Load(config.Data);
-        var stages = evaluated.Select(m => LoadedStage.Load(run, config, run.Stage(m.Stage), data.Dimension)).ToList();
-        try
-        {
-            var latencies = StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), data.Dimension, config.Report.LatencyBatchSize);
-            var delta = config.Report.Delta;
-            var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
-                latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
-            return new RunReportData(delta, config.Report.LatencyBatchSize, rows.ToList());
-        }
-        finally
-        {
-            foreach (var stage in stages) stage.Dispose();
-        }
+        var latencies = LoadedStage.TimeSamplerSteps(run, config, evaluated.Select(m => run.Stage(m.Stage)).ToList(), data.Dimension,
+            config.Report.LatencyBatchSize);
+        var delta = config.Report.Delta;
+        var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
+            latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+        return new RunReportData(delta, config.Report.LatencyBatchSize, rows.ToList());
     }
 
     /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>

@@ -1,6 +1,7 @@
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
+using GenNeg.Metrics;
 using GenNeg.Runs;
 using static TorchSharp.torch.nn;
 
@@ -14,18 +15,14 @@ public sealed class LoadedStage : IDisposable
 {
     private readonly List<Module> modules;
 
-    private LoadedStage(StageRecord record, EdmDenoiser baseDenoiser, IDenoiser denoiser, List<Module> modules)
+    private LoadedStage(StageRecord record, IDenoiser denoiser, List<Module> modules)
     {
         Record = record;
-        BaseDenoiser = baseDenoiser;
         Denoiser = denoiser;
         this.modules = modules;
     }
 
     public StageRecord Record { get; }
-
-    /// <summary>The stage's network without guidance.</summary>
-    public EdmDenoiser BaseDenoiser { get; }
 
     /// <summary>What to sample from: the base denoiser plus the stage's classifier stack.</summary>
     public IDenoiser Denoiser { get; }
@@ -45,7 +42,25 @@ public sealed class LoadedStage : IDisposable
             foreach (var parameter in module.parameters())
                 parameter.requires_grad = false;
         IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale);
-        return new LoadedStage(record, baseDenoiser, denoiser, modules);
+        return new LoadedStage(record, denoiser, modules);
+    }
+
+    /// <summary>
+    /// Median milliseconds of one sampler step of each stage (see <see cref="StepLatency"/>), all loaded together and
+    /// timed in turns so the figures compare like with like.
+    /// </summary>
+    public static double[] TimeSamplerSteps(RunFolder run, GenNegConfig config, IReadOnlyList<StageRecord> records, int dimension, int batchSize)
+    {
+        var stages = new List<LoadedStage>();
+        try
+        {
+            foreach (var record in records) stages.Add(Load(run, config, record, dimension));
+            return StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), dimension, batchSize);
+        }
+        finally
+        {
+            foreach (var stage in stages) stage.Dispose();
+        }
     }
 
     /// <summary>Weights the stage evaluates per sampler step: base network plus every classifier.</summary>
