@@ -61,7 +61,12 @@ public class ConfigTests
     [InlineData("train: 5\n", "config key 'train' must be a section of keys (train.iterations, train.batch_size, train.learning_rate, ...)")]
     [InlineData("train:\n  iterations: 0\n", "config key 'train.iterations' must be at least 1, got 0")]
     [InlineData("model:\n  sigma_max: 0.001\n", "config key 'model.sigma_max' (0.001) must exceed model.sigma_min (0.002)")]
-    [InlineData("model:\n  formalism: vp\n", "config key 'model.formalism' must be one of edm, got 'vp'")]
+    [InlineData("model:\n  formalism: vp\n", "config key 'model.formalism' must be one of edm, ddpm, got 'vp'")]
+    [InlineData("model:\n  formalism: ddpm\n", "config key 'sampler.name': the ddpm formalism samples with ancestral or ddim, got 'heun'")]
+    [InlineData("model:\n  formalism: ddpm\n  timesteps: 50\nsampler:\n  name: ddim\n  steps: 100\n", "config key 'sampler.steps' must be between 1 and model.timesteps (50), got 100")]
+    [InlineData("model:\n  formalism: ddpm\n  schedule: quadratic\nsampler:\n  name: ddim\n", "config key 'model.schedule' must be one of linear, cosine, got 'quadratic'")]
+    [InlineData("sampler:\n  name: ddim\n", "config key 'sampler.name': the edm formalism samples with heun, got 'ddim'")]
+    [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\n  eta: -1\n", "config key 'sampler.eta' must be at least 0, got -1")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {

@@ -25,7 +25,7 @@ public class DistillationAndPipelineTests
     public void Distillation_loss_is_the_edm_weight_times_the_squared_teacher_student_gap()
     {
         var noise = new LogUniformNoise(0.002, 80);
-        var loss = new DistillationLoss(noise, new EdmPreconditioning(1.0));
+        var loss = new DistillationLoss(new EdmFormalism(new EdmPreconditioning(1.0), noise));
         using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
         using var generator = new Generator(21);
         using var value = loss.Compute(new ConstantDenoiser(0.5f), new ConstantDenoiser(-1f), x0, generator);

@@ -33,7 +33,7 @@ public class EdmTests
     public void Loss_is_the_edm_weight_times_the_squared_error_at_the_drawn_noise_level()
     {
         var noise = new LogUniformNoise(0.002, 80);
-        var loss = new EdmLoss(noise, new EdmPreconditioning(1.0));
+        var loss = new DenoisingLoss(new EdmFormalism(new EdmPreconditioning(1.0), noise));
         using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
         var zero = new ConstantDenoiser();
 
@@ -91,7 +91,7 @@ public class EdmTests
     {
         var network = new ResidualMlp(new MlpShape(2, 2));
         Assert.Equal(494_850, network.ParameterCount());
-        using var denoiser = new EdmDenoiser(network, new EdmPreconditioning(1.0));
+        using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
         using var x = tensor(new[] { 1f, 2f, 3f, 4f }).reshape(2, 2);
         using var sigma = tensor(new[] { 1f, 3f });
         using var output = denoiser.Denoise(x, sigma);
@@ -106,7 +106,7 @@ public class EdmTests
         using var network = new ResidualMlp(new MlpShape(2, 2, Hidden: 32));
         using var generator = new Generator(2);
         foreach (var p in network.parameters()) using (no_grad()) p.normal_(0, 0.2, generator);
-        using var denoiser = new EdmDenoiser(network, new EdmPreconditioning(1.0));
+        using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
         using var x = randn([8, 2], generator: generator);
         using var shared = denoiser.Denoise(x, tensor(new[] { 0.7f }));
         using var perSample = denoiser.Denoise(x, full([8], 0.7f));

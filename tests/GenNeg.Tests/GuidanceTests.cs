@@ -36,7 +36,7 @@ public class GuidanceTests
         using var generator = new Generator(4);
         using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8));
         using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
-        using var classifier = new EdmClassifier(network, new EdmPreconditioning(1.0));
+        using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
         var baseDenoiser = new GaussianDenoiser(1.0);
         var guided = new GuidedDenoiser(baseDenoiser, [classifier, classifier], scale: 1.0);
 
@@ -72,7 +72,7 @@ public class GuidanceTests
     public void Guidance_leaves_no_gradients_on_weights_and_scale_zero_is_the_plain_denoiser()
     {
         random.manual_seed(5);
-        using var classifier = new EdmClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
+        using var classifier = new TimeDependentClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
         using var x = randn(3, 2);
         using var sigma = tensor(new[] { 1.0f });
         using var guided = new GuidedDenoiser(new GaussianDenoiser(1), [classifier]).Denoise(x, sigma);
@@ -187,11 +187,5 @@ public class GuidanceTests
     {
         public string Name => "always-valid";
         public Tensor IsValid(Tensor samples) => ones(samples.shape[0], dtype: ScalarType.Bool);
-    }
-
-    private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
-    {
-        public bool Equals(double a, double b) => Math.Abs(a - b) <= epsilon;
-        public int GetHashCode(double value) => 0;
     }
 }

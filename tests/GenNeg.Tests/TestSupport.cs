@@ -35,3 +35,10 @@ internal sealed class TrainingCallbackProgress(Action<GenNeg.Training.TrainingPr
     public IProgress<GenNeg.Sampling.SamplingProgress> Sampling(string phase) => GenNeg.Workflows.IWorkflowProgress.None.Sampling(phase);
     public IProgress<GenNeg.Guidance.DrawProgress> Drawing(string phase) => GenNeg.Workflows.IWorkflowProgress.None.Drawing(phase);
 }
+
+/// <summary>Compares numbers (and, through Assert.Equal on sequences, arrays of them) up to an absolute tolerance.</summary>
+internal sealed class Tolerance(double epsilon) : IEqualityComparer<double>
+{
+    public bool Equals(double a, double b) => Math.Abs(a - b) <= epsilon;
+    public int GetHashCode(double value) => 0;
+}

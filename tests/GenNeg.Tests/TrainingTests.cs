@@ -56,7 +56,7 @@ public class TrainingTests
         using var model = ModelFactory.CreateDenoiser(config.Model, 2, 0);
         using var generator = new Generator(0);
         using var data = randn([128, 2], generator: generator);
-        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
+        var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
         var counts = new List<long>();
         var options = new TrainingOptions(1000, 1e-3, 0, 0.9, 400);
         using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 0);
@@ -85,7 +85,7 @@ public class TrainingTests
     public void Live_tensor_count_stays_flat_across_guided_sampler_steps()
     {
         random.manual_seed(1);
-        using var classifier = new GenNeg.Guidance.EdmClassifier(
+        using var classifier = new GenNeg.Guidance.TimeDependentClassifier(
             new GenNeg.Networks.ResidualMlp(new GenNeg.Networks.MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
         foreach (var p in classifier.parameters()) p.requires_grad = false;
         var counts = new List<long>();

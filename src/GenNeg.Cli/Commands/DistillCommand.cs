@@ -21,7 +21,7 @@ internal sealed class DistillCommand : Command
             var request = new DistillationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(set) ?? []);
             var (distilled, metrics) = environment.Progress.Show(progress =>
                 new Distillation(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
-            environment.Output.WriteLine($"{distilled.Name}: infraction rate {metrics.InfractionRate:P3}, MMD {metrics.Mmd:G3}, ELBO {metrics.Elbo:F3} nats");
+            environment.Output.WriteLine($"{distilled.Name}: {metrics.Summary}");
             return ExitCodes.Success;
         }));
     }

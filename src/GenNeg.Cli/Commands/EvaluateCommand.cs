@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GenNeg.Cli.Commands;
 
-/// <summary>genneg evaluate: infraction rate, MMD and ELBO of a stage, recorded in metrics.json.</summary>
+/// <summary>genneg evaluate: infraction rate, MMD and ELBO (or r-ELBO) of a stage, recorded in metrics.json.</summary>
 internal sealed class EvaluateCommand : Command
 {
     private static readonly JsonSerializerOptions JsonOutput = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -16,7 +16,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<bool> json = new("--json") { Description = "Print the figures as one JSON object" };
 
     public EvaluateCommand(CliEnvironment environment)
-        : base("evaluate", "Measure a stage: infraction rate, MMD to held-out data, ELBO (nats per example); saved to metrics.json.")
+        : base("evaluate", "Measure a stage: infraction rate, MMD to held-out data, ELBO (EDM, nats per example) or r-ELBO (DDPM); saved to metrics.json.")
     {
         Options.Add(run);
         Options.Add(stage);
@@ -29,7 +29,7 @@ internal sealed class EvaluateCommand : Command
                 new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine(parse.GetValue(json)
                 ? JsonSerializer.Serialize(metrics, JsonOutput)
-                : $"{metrics.Stage}: infraction rate {metrics.InfractionRate:P3}, MMD {metrics.Mmd:G3}, ELBO {metrics.Elbo:F3} nats " +
+                : $"{metrics.Stage}: {metrics.Summary} " +
                   $"({metrics.Samples:N0} samples, {metrics.SamplingSteps} steps, {metrics.Seconds:F1} s)");
             return ExitCodes.Success;
         }));

@@ -39,7 +39,7 @@ internal sealed class IterateCommand : Command
                 var m = result.Metrics;
                 environment.Output.WriteLine(
                     $"{result.Stage.Name}: alpha {c.Alpha:F4} ({c.Drawn:N0} drawn, {c.NegativesDrawn:N0} invalid), drawing {c.DrawSeconds:F0} s, " +
-                    $"classifier {c.TrainSeconds:F0} s; infraction rate {m.InfractionRate:P3}, MMD {m.Mmd:G3}, ELBO {m.Elbo:F3} nats, sampling {m.SamplingSeconds:F0} s");
+                    $"classifier {c.TrainSeconds:F0} s; {m.Summary}, sampling {m.SamplingSeconds:F0} s");
             }
             return ExitCodes.Success;
         }));

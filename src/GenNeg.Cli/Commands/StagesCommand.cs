@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using GenNeg.Workflows;
 using GenNeg.Runs;
 
 namespace GenNeg.Cli.Commands;
@@ -16,15 +16,13 @@ internal sealed class StagesCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
             var folder = RunFolder.Open(parse.GetRequiredValue(run));
-            var metrics = folder.LoadMetrics();
+            var metrics = Evaluation.Recorded(folder);
             var stages = folder.LoadManifest().Stages;
             if (stages.Count == 0) environment.Output.WriteLine("no stages yet");
             foreach (var stage in stages)
             {
                 var alphas = stage.Classifiers.Count == 0 ? "no classifiers" : "alphas " + string.Join(", ", stage.Classifiers.Select(c => c.Alpha.ToString("F4")));
-                var figures = metrics[stage.Name] is JsonObject m
-                    ? $"infraction rate {(double)m["infraction_rate"]!:P3}, MMD {(double)m["mmd"]!:G3}, ELBO {(double)m["elbo"]!:F3}"
-                    : "not evaluated";
+                var figures = metrics.TryGetValue(stage.Name, out var m) ? m.Summary : "not evaluated";
                 environment.Output.WriteLine($"{stage.Name,-14} {stage.Denoiser,-26} {alphas,-28} {figures}");
             }
             return ExitCodes.Success;

@@ -141,7 +141,7 @@ public sealed class Benchmark
             using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 1);
             using var generator = new Generator(0);
             using var data = randn([batch, 2], generator: generator);
-            var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), model.Preconditioning);
+            var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
             var loop = new TrainingLoop(NullLogger<TrainingLoop>.Instance);
             var options = new TrainingOptions(Steps, config.Train.LearningRate, 0, 0.99, int.MaxValue);
             loop.Run(model, ema, g => loss.Compute(model, data, g).mean(), options with { Iterations = 20 }, checkpoint, generator);   // warm-up
@@ -156,20 +156,21 @@ public sealed class Benchmark
         }
     }
 
-    private double ClassifierStepSeconds(EdmClassifier classifier, int batch)
+    private double ClassifierStepSeconds(TimeDependentClassifier classifier, int batch)
     {
         using var generator = new Generator(0);
         using var data = randn([batch, 2], generator: generator);
         using var labels = (rand(batch, generator: generator) > 0.5).to(ScalarType.Float32);
         using var optimizer = optim.Adam(classifier.parameters(), config.Genneg.Classifier.LearningRate);
-        var noise = ModelFactory.TrainingNoise(config.Model);
+        var formalism = ModelFactory.Formalism(config.Model);
         var loss = ImportanceWeightedLoss.ForAlpha(0.95);
         classifier.train();
         var seconds = Median(() =>
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var (sigma, noisy) = noise.Perturb(data, generator);
+            var sigma = formalism.SampleTrainingSigma(batch, generator);
+            var noisy = data + sigma.unsqueeze(1) * randn(data.shape, generator: generator);
             loss.Compute(classifier.Logit(noisy, sigma), labels).mean().backward();
             optimizer.step();
         });
@@ -206,7 +207,7 @@ public sealed class Benchmark
     /// Frozen, as a loaded stage's are; and since zero-initialised output layers would make the guidance vanish,
     /// they get random weights.
     /// </summary>
-    private static void RandomiseOutputs(params EdmClassifier[] classifiers)
+    private static void RandomiseOutputs(params TimeDependentClassifier[] classifiers)
     {
         using var noGrad = no_grad();
         using var generator = new Generator(5);

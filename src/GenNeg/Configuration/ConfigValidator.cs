@@ -1,3 +1,5 @@
+using GenNeg.Diffusion;
+
 namespace GenNeg.Configuration;
 
 /// <summary>Range checks that types alone cannot express; each failure names its key.</summary>
@@ -11,7 +13,7 @@ public static class ConfigValidator
         if (c.Data.Seed == c.Data.ValidationSeed)
             throw new GenNegException($"config key 'data.validation_seed' must differ from data.seed ({c.Data.Seed}) so the held-out set is new data");
 
-        OneOf("model.formalism", c.Model.Formalism, "edm");
+        OneOf("model.formalism", c.Model.Formalism, "edm", "ddpm");
         AtLeast("model.hidden", c.Model.Hidden, 1);
         AtLeast("model.blocks", c.Model.Blocks, 0);
         AtLeast("model.time_embedding", c.Model.TimeEmbedding, 2);
@@ -20,12 +22,18 @@ public static class ConfigValidator
         Positive("model.sigma_min", c.Model.SigmaMin);
         if (c.Model.SigmaMax <= c.Model.SigmaMin)
             throw new GenNegException($"config key 'model.sigma_max' ({c.Model.SigmaMax}) must exceed model.sigma_min ({c.Model.SigmaMin})");
+        AtLeast("model.timesteps", c.Model.Timesteps, 2);
+        OneOf("model.schedule", c.Model.Schedule, "linear", "cosine");
+        InRange("model.beta_start", c.Model.BetaStart, double.Epsilon, 1 - 1e-9);
+        InRange("model.beta_end", c.Model.BetaEnd, c.Model.BetaStart, 1 - 1e-9);
 
         Training("train", c.Train);
 
-        OneOf("sampler.name", c.Sampler.Name, "heun");
         AtLeast("sampler.steps", c.Sampler.Steps, 1);
         if (c.Sampler.Churn < 0) throw new GenNegException($"config key 'sampler.churn' must be at least 0, got {c.Sampler.Churn}");
+        if (c.Sampler.Eta < 0) throw new GenNegException($"config key 'sampler.eta' must be at least 0, got {c.Sampler.Eta}");
+        // The formalism knows its samplers and their step limits.
+        ModelFactory.CreateSampler(c.Sampler, c.Model);
         AtLeast("sampler.batch_size", c.Sampler.BatchSize, 1);
 
         AtLeast("evaluate.samples", c.Evaluate.Samples, 1);

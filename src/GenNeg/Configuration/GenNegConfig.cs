@@ -45,7 +45,7 @@ public sealed record DataConfig
 
 public sealed record ModelConfig
 {
-    /// <summary>Diffusion formalism: edm.</summary>
+    /// <summary>Diffusion formalism: edm (continuous sigma; the sigma_* keys) or ddpm (T discrete steps; the other keys).</summary>
     public string Formalism { get; init; } = "edm";
     public int Hidden { get; init; } = 256;
     public int Blocks { get; init; } = 2;
@@ -53,6 +53,14 @@ public sealed record ModelConfig
     public double SigmaData { get; init; } = 1.0;
     public double SigmaMin { get; init; } = 0.002;
     public double SigmaMax { get; init; } = 80.0;
+    /// <summary>DDPM: T, the number of diffusion steps.</summary>
+    public int Timesteps { get; init; } = 1000;
+    /// <summary>DDPM: beta schedule, linear (Ho et al.) or cosine (Nichol &amp; Dhariwal).</summary>
+    public string Schedule { get; init; } = "linear";
+    /// <summary>DDPM, linear schedule: beta_1.</summary>
+    public double BetaStart { get; init; } = 1e-4;
+    /// <summary>DDPM, linear schedule: beta_T.</summary>
+    public double BetaEnd { get; init; } = 0.02;
 }
 
 public sealed record TrainConfig
@@ -71,10 +79,14 @@ public sealed record TrainConfig
 
 public sealed record SamplerConfig
 {
-    /// <summary>Sampler: heun (EDM's stochastic second-order sampler).</summary>
+    /// <summary>Sampler: heun (EDM's stochastic second-order sampler); ancestral or ddim for DDPM.</summary>
     public string Name { get; init; } = "heun";
+    /// <summary>Steps; for DDPM at most model.timesteps (fewer visit evenly spaced steps).</summary>
     public int Steps { get; init; } = 100;
+    /// <summary>heun: EDM's S_churn.</summary>
     public double Churn { get; init; } = 10;
+    /// <summary>ddim: eta, 0 for the deterministic sampler, 1 for the ancestral posterior variance.</summary>
+    public double Eta { get; init; }
     /// <summary>Samples integrated at once.</summary>
     public int BatchSize { get; init; } = 10_000;
 }

@@ -18,13 +18,6 @@ public sealed record LogUniformNoise(double SigmaMin, double SigmaMax)
         return (u * LogRange + Math.Log(SigmaMin)).exp().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Draws one sigma per example and noises the batch: returns (sigma [B], x0 + sigma n).</summary>
-    public (Tensor Sigma, Tensor Noisy) Perturb(Tensor x0, Generator generator)
-    {
-        var sigma = Sample(x0.shape[0], generator);
-        return (sigma, x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator));
-    }
-
     /// <summary>
     /// Stratified draws for lower-variance metric estimates: each of the rows gets one sigma in each of
     /// perRow equal slices of log-sigma. Returns [rows, perRow].

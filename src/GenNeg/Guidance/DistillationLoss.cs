@@ -4,30 +4,23 @@ using static TorchSharp.torch;
 namespace GenNeg.Guidance;
 
 /// <summary>
-/// Distillation of a guided stack into one network (the paper's Eq. 12) in EDM's terms: on noised TRUE training data,
-/// lambda(sigma) || D_teacher(x0 + sigma n; sigma) - D_student(x0 + sigma n; sigma) ||^2, with EDM's weighting lambda.
-/// Since s = (D - x) / sigma^2, this is Eq. 12's score matching with gamma(sigma) = sigma^4 lambda(sigma).
+/// Distillation of a guided stack into one network (the paper's Eq. 12), on noised TRUE training data:
+/// lambda(sigma) || D_teacher(x0 + sigma n; sigma) - D_student(x0 + sigma n; sigma) ||^2, with the formalism's sigma and
+/// lambda. Since s = (D - x) / sigma^2, this is Eq. 12's score matching with gamma(sigma) = sigma^4 lambda(sigma); for DDPM
+/// it is || eps'_teacher - eps_student ||^2, the teacher's guided epsilon as target.
 /// </summary>
-public sealed class DistillationLoss
+public sealed class DistillationLoss(IDiffusionFormalism formalism)
 {
-    private readonly LogUniformNoise noise;
-    private readonly EdmPreconditioning preconditioning;
-
-    public DistillationLoss(LogUniformNoise noise, EdmPreconditioning preconditioning)
-    {
-        this.noise = noise;
-        this.preconditioning = preconditioning;
-    }
-
     /// <summary>The unreduced loss, [B, D].</summary>
     public Tensor Compute(IDenoiser teacher, IDenoiser student, Tensor x0, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var (sigma, noisy) = noise.Perturb(x0, generator);
+        var sigma = formalism.SampleTrainingSigma(x0.shape[0], generator);
+        var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator);
         Tensor target;
         using (no_grad())
             target = teacher.Denoise(noisy, sigma).detach();
         var error = (student.Denoise(noisy, sigma) - target).square();
-        return (preconditioning.LossWeight(sigma) * error).MoveToOuterDisposeScope();
+        return (formalism.LossWeight(sigma) * error).MoveToOuterDisposeScope();
     }
 }

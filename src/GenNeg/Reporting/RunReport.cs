@@ -23,7 +23,12 @@ public sealed record ReportRow(
     double ExpectedRunsPerValid);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
-public sealed record RunReportData(double Delta, int LatencyBatchSize, IReadOnlyList<ReportRow> Rows);
+/// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
+public sealed record RunReportData(double Delta, int LatencyBatchSize, string Likelihood, IReadOnlyList<ReportRow> Rows)
+{
+    /// <summary>Column and axis title of the likelihood figure.</summary>
+    public string LikelihoodTitle => Likelihood == "ELBO" ? "ELBO (nats per example)" : $"{Likelihood} per example";
+}
 
 /// <summary>
 /// report.md and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
@@ -43,11 +48,8 @@ public static class RunReport
     /// </summary>
     public static RunReportData Build(RunFolder run, GenNegConfig config)
     {
-        var metrics = run.LoadMetrics();
-        var evaluated = run.LoadManifest().Stages
-            .Where(stage => metrics[stage.Name] is JsonObject)
-            .Select(stage => metrics[stage.Name]!.Deserialize<StageMetrics>(RunManifest.Json)!)
-            .ToList();
+        var metrics = Evaluation.Recorded(run);
+        var evaluated = run.LoadManifest().Stages.Where(stage => metrics.ContainsKey(stage.Name)).Select(stage => metrics[stage.Name]).ToList();
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
         using var data = Datasets.Load(config.Data);
@@ -56,7 +58,7 @@ public static class RunReport
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
-        return new RunReportData(delta, config.Report.LatencyBatchSize, rows.ToList());
+        return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
     /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>
@@ -72,7 +74,7 @@ public static class RunReport
             AtomicFile.WriteAllBytes(run.PathOf(figure), SampleScatterPlot.RenderPng(SampleCsv.ReadPoints(samples), row.Stage));
             scatters.Add(figure);
         }
-        AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows));
+        AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows, report.LikelihoodTitle));
         AtomicFile.WriteAllText(run.PathOf(JsonFile), JsonSerializer.Serialize(report, RunManifest.Json));
         var markdown = Markdown(report, scatters);
         AtomicFile.WriteAllText(run.PathOf(MarkdownFile), markdown);
@@ -84,7 +86,7 @@ public static class RunReport
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine("# Gen-neG run report").AppendLine();
-        text.AppendLine("| stage | classifiers | parameters | infraction rate | MMD | ELBO (nats) | step latency (ms) | parallel samples for one valid | runs per valid |");
+        text.AppendLine(c, $"| stage | classifiers | parameters | infraction rate | MMD | {report.LikelihoodTitle} | step latency (ms) | parallel samples for one valid | runs per valid |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Rows)
         {
@@ -94,7 +96,9 @@ public static class RunReport
         text.AppendLine();
         text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
         text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
-        text.AppendLine("- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better).");
+        text.AppendLine(report.Likelihood == "ELBO"
+            ? "- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better)."
+            : "- MMD: biased MMD^2 against held-out data; r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).");
         text.AppendLine(c, $"- Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made.").AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");

@@ -2,10 +2,10 @@ using ScottPlot;
 
 namespace GenNeg.Reporting;
 
-/// <summary>Infraction rate, MMD and ELBO against stage, side by side (the paper's Figure 4).</summary>
+/// <summary>Infraction rate, MMD and ELBO (or r-ELBO) against stage, side by side (the paper's Figure 4).</summary>
 public static class StageMetricsPlot
 {
-    public static byte[] RenderPng(IReadOnlyList<ReportRow> rows, int width = 1500, int height = 450)
+    public static byte[] RenderPng(IReadOnlyList<ReportRow> rows, string likelihoodTitle, int width = 1500, int height = 450)
     {
         var multiplot = new Multiplot();
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
@@ -14,7 +14,7 @@ public static class StageMetricsPlot
         var labels = rows.Select(r => r.Stage).ToArray();
         Panel(multiplot.GetPlot(0), positions, labels, rows.Select(r => r.InfractionRate * 100).ToArray(), "infraction rate (%)", Color.FromHex("#d62728"), fromZero: true);
         Panel(multiplot.GetPlot(1), positions, labels, rows.Select(r => r.Mmd).ToArray(), "MMD² to held-out data", Color.FromHex("#1f77b4"), fromZero: true);
-        Panel(multiplot.GetPlot(2), positions, labels, rows.Select(r => r.Elbo).ToArray(), "ELBO (nats per example)", Color.FromHex("#2ca02c"), fromZero: false);
+        Panel(multiplot.GetPlot(2), positions, labels, rows.Select(r => r.Elbo).ToArray(), likelihoodTitle, Color.FromHex("#2ca02c"), fromZero: false);
         return multiplot.Render(width, height).GetImageBytes(ImageFormat.Png);
     }
 

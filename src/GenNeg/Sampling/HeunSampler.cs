@@ -19,6 +19,8 @@ public sealed record HeunSettings(
 /// </summary>
 public sealed class HeunSampler : ISampler
 {
+    public const string Name = "heun";
+
     private readonly HeunSettings settings;
 
     public HeunSampler(HeunSettings settings)

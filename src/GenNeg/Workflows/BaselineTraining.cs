@@ -41,7 +41,7 @@ public sealed class BaselineTraining
         using var denoiser = ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed);
         using var ema = config.Train.EmaDecay > 0 ? ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed) : null;
         using var generator = new Generator((ulong)config.Seed);
-        var loss = new EdmLoss(ModelFactory.TrainingNoise(config.Model), denoiser.Preconditioning);
+        var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
         var batchSize = config.Train.BatchSize;
 

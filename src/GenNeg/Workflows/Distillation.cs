@@ -52,7 +52,7 @@ public sealed class Distillation
         using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), run.PathOf(teacherStage.Denoiser));
         using var ema = config.Distill.EmaDecay > 0 ? ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed) : null;
         using var generator = new Generator((ulong)(config.Seed + 104_729));
-        var loss = new DistillationLoss(ModelFactory.TrainingNoise(config.Model), student.Preconditioning);
+        var loss = new DistillationLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
         var batchSize = config.Distill.BatchSize;
 

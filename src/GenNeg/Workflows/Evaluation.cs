@@ -13,8 +13,9 @@ using static TorchSharp.torch;
 namespace GenNeg.Workflows;
 
 /// <summary>
-/// A stage's figures, as written to metrics.json (snake_case keys). elbo is the continuous-time ELBO in nats per
-/// held-out example (higher is better; see <see cref="VeElbo"/>); mmd is the biased MMD^2 (see <see cref="Mmd"/>).
+/// A stage's figures, as written to metrics.json (snake_case keys). elbo is the formalism's likelihood figure per
+/// held-out example, named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
+/// (<see cref="ReweightedElbo"/>); mmd is the biased MMD^2 (see <see cref="Mmd"/>).
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
@@ -27,7 +28,12 @@ public sealed record StageMetrics(
     long Samples,
     int SamplingSteps,
     double SamplingSeconds,
-    double Seconds);
+    double Seconds,
+    string Likelihood = "ELBO")
+{
+    /// <summary>The figures in one line, as the commands print them.</summary>
+    public string Summary => $"infraction rate {InfractionRate:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}";
+}
 
 /// <param name="RunPath">the run folder</param>
 /// <param name="Stage">stage to evaluate; null for the newest</param>
@@ -67,7 +73,8 @@ public sealed class Evaluation
         using var data = Datasets.Load(config.Data);
         using var stage = LoadedStage.Load(run, config, record, data.Dimension);
         using var generator = new Generator((ulong)(config.Seed + SeedOffset));
-        var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
+        var formalism = ModelFactory.Formalism(config.Model);
+        var sampler = formalism.CreateSampler(config.Sampler);
 
         var samplingClock = Stopwatch.StartNew();
         using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.Dimension, config.Sampler.BatchSize, generator,
@@ -77,16 +84,22 @@ public sealed class Evaluation
         var infraction = InfractionRate.Compute(oracle, drawn);
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
         var mmd = Mmd.Compute(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
-        var elbo = new VeElbo(ModelFactory.TrainingNoise(config.Model), config.Evaluate.ElboNoiseDraws)
-            .Estimate(stage.Denoiser, data.Validation, generator);
+        var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
+        var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, generator);
         SaveSamples(run, record, oracle, drawn);
 
         var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd, elbo.Nats, elbo.StandardError,
-            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds);
+            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name);
         run.RecordMetrics(record.Name, metrics);
-        logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, ELBO {Elbo:F3} nats", metrics.Stage, infraction, mmd, elbo.Nats);
+        logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}", metrics.Stage, infraction, mmd, likelihood.Name, elbo.Nats);
         return metrics;
     }
+
+    /// <summary>The figures recorded in a run's metrics.json, by stage name.</summary>
+    public static IReadOnlyDictionary<string, StageMetrics> Recorded(RunFolder run) =>
+        run.LoadMetrics()
+            .Where(entry => entry.Value is System.Text.Json.Nodes.JsonObject)
+            .ToDictionary(entry => entry.Key, entry => System.Text.Json.JsonSerializer.Deserialize<StageMetrics>(entry.Value!, RunManifest.Json)!);
 
     /// <summary>Where a stage's evaluation samples are kept (for the report's scatter plots), relative to the run folder.</summary>
     public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";

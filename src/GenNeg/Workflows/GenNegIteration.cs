@@ -105,7 +105,7 @@ public sealed class GenNegIteration
         using var ema = settings.Classifier.EmaDecay > 0 ? ModelFactory.CreateClassifier(config.Model, dimension, seed) : null;
         using var samples = cat([synthetic.Positives, synthetic.Negatives], 0);
         using var labels = cat([ones(synthetic.Positives.shape[0]), zeros(synthetic.Negatives.shape[0])], 0);
-        var noise = ModelFactory.TrainingNoise(config.Model);
+        var formalism = ModelFactory.Formalism(config.Model);
         var batchSize = settings.Classifier.BatchSize;
         var timeIndependent = settings.TimeIndependent;
 
@@ -113,8 +113,8 @@ public sealed class GenNegIteration
         {
             var index = randint(0, samples.shape[0], [batchSize], generator: g);
             var x0 = samples.index_select(0, index);
-            // Noise levels as in baseline training; the time-independent ablation trains on (nearly) clean x0.
-            var sigma = timeIndependent ? full([batchSize], config.Model.SigmaMin, dtype: ScalarType.Float32) : noise.Sample(batchSize, g);
+            // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
+            var sigma = timeIndependent ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32) : formalism.SampleTrainingSigma(batchSize, g);
             var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: g);
             return loss.Compute(classifier.Logit(noisy, sigma), labels.index_select(0, index)).mean();
         }

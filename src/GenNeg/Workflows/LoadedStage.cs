@@ -32,11 +32,12 @@ public sealed class LoadedStage : IDisposable
         var baseDenoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.PathOf(record.Denoiser));
         var modules = new List<Module> { baseDenoiser };
         var classifiers = new List<INoiseConditionedClassifier>();
+        var cleanSigma = ModelFactory.Formalism(config.Model).CleanSigma;
         foreach (var entry in record.Classifiers)
         {
             var classifier = ModelFiles.Load(ModelFactory.CreateClassifier(config.Model, dimension, entry.Seed), run.PathOf(entry.Weights));
             modules.Add(classifier);
-            classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, config.Model.SigmaMin) : classifier);
+            classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, cleanSigma) : classifier);
         }
         foreach (var module in modules)
             foreach (var parameter in module.parameters())

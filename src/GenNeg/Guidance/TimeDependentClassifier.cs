@@ -6,15 +6,15 @@ using static TorchSharp.torch.nn;
 namespace GenNeg.Guidance;
 
 /// <summary>
-/// The Gen-neG classifier for an EDM model: the denoiser's backbone with one output, given the same input
-/// scaling c_in x and noise label c_noise as the denoiser, so it sees noisy inputs on the same footing.
+/// The Gen-neG classifier: the denoiser's backbone with one output, given the same input scaling c_in x and noise
+/// condition as the denoiser, so it sees noisy inputs on the same footing (for DDPM: x_t and t).
 /// </summary>
-public sealed class EdmClassifier : Module<Tensor, Tensor, Tensor>, INoiseConditionedClassifier
+public sealed class TimeDependentClassifier : Module<Tensor, Tensor, Tensor>, INoiseConditionedClassifier
 {
     private readonly ResidualMlp network;
-    private readonly EdmPreconditioning preconditioning;
+    private readonly IPreconditioning preconditioning;
 
-    public EdmClassifier(ResidualMlp network, EdmPreconditioning preconditioning) : base(nameof(EdmClassifier))
+    public TimeDependentClassifier(ResidualMlp network, IPreconditioning preconditioning) : base(nameof(TimeDependentClassifier))
     {
         if (network.Shape.OutputWidth != 1) throw new ArgumentException("a classifier backbone has one output", nameof(network));
         this.network = network;
@@ -27,6 +27,6 @@ public sealed class EdmClassifier : Module<Tensor, Tensor, Tensor>, INoiseCondit
     public override Tensor forward(Tensor x, Tensor sigma)
     {
         using var scope = NewDisposeScope();
-        return network.forward(preconditioning.In(sigma) * x, EdmPreconditioning.NoiseLabel(sigma)).squeeze(1).MoveToOuterDisposeScope();
+        return network.forward(preconditioning.In(sigma) * x, preconditioning.NoiseCondition(sigma)).squeeze(1).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,42 @@
+using GenNeg.Configuration;
+using GenNeg.Metrics;
+using GenNeg.Sampling;
+using static TorchSharp.torch;
+
+namespace GenNeg.Diffusion;
+
+/// <summary>
+/// DDPM (Ho et al. 2020) on the shared seam: epsilon-prediction through <see cref="VpPreconditioning"/>, t uniform on
+/// 1..T for training, L_simple (||eps - eps_theta||^2 = sigma_t^-2 ||x0 - D||^2, so lambda = sigma^-2), the ancestral
+/// and DDIM samplers, and the r-ELBO.
+/// </summary>
+public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
+{
+    public const string Name = "ddpm";
+
+    public DdpmSchedule Schedule => schedule;
+
+    public IPreconditioning Preconditioning { get; } = new VpPreconditioning(schedule);
+
+    /// <summary>sigma_t with t ~ U{1, ..., T} (Ho et al., Algorithm 1).</summary>
+    public Tensor SampleTrainingSigma(long count, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var step = randint(0, schedule.Timesteps, [count], generator: generator);
+        return schedule.SigmaTable().index_select(0, step).MoveToOuterDisposeScope();
+    }
+
+    public Tensor LossWeight(Tensor sigma) => sigma.square().reciprocal().unsqueeze(1);
+
+    public double CleanSigma => schedule.Sigma(1);
+
+    public ISampler CreateSampler(SamplerConfig sampler) => sampler.Name switch
+    {
+        AncestralSampler.Name => new AncestralSampler(schedule, sampler.Steps),
+        DdimSampler.Name => new DdimSampler(schedule, sampler.Steps, sampler.Eta),
+        _ => throw new GenNegException(
+            $"config key 'sampler.name': the ddpm formalism samples with {AncestralSampler.Name} or {DdimSampler.Name}, got '{sampler.Name}'"),
+    };
+
+    public LikelihoodBound CreateLikelihood(int drawsPerExample) => new ReweightedElbo(schedule, drawsPerExample);
+}

@@ -1,0 +1,33 @@
+using GenNeg.Configuration;
+using GenNeg.Metrics;
+using GenNeg.Sampling;
+using static TorchSharp.torch;
+
+namespace GenNeg.Diffusion;
+
+/// <summary>
+/// EDM (Karras et al. 2022) as the Gen-neG paper uses it on the checkerboard: EDM's preconditioning and loss weight,
+/// log-uniform training noise, the Heun sampler, and the continuous-time VE ELBO.
+/// </summary>
+public sealed class EdmFormalism(EdmPreconditioning preconditioning, LogUniformNoise noise) : IDiffusionFormalism
+{
+    public const string Name = "edm";
+
+    public IPreconditioning Preconditioning => preconditioning;
+
+    public LogUniformNoise Noise => noise;
+
+    public Tensor SampleTrainingSigma(long count, Generator generator) => noise.Sample(count, generator);
+
+    public Tensor LossWeight(Tensor sigma) => preconditioning.LossWeight(sigma);
+
+    public double CleanSigma => noise.SigmaMin;
+
+    public ISampler CreateSampler(SamplerConfig sampler) => sampler.Name switch
+    {
+        HeunSampler.Name => new HeunSampler(new HeunSettings(sampler.Steps, noise.SigmaMax, noise.SigmaMin, sampler.Churn)),
+        _ => throw new GenNegException($"config key 'sampler.name': the edm formalism samples with {HeunSampler.Name}, got '{sampler.Name}'"),
+    };
+
+    public LikelihoodBound CreateLikelihood(int drawsPerExample) => new VeElbo(noise, drawsPerExample);
+}

@@ -1,0 +1,55 @@
+using GenNeg.Diffusion;
+using static TorchSharp.torch;
+
+namespace GenNeg.Sampling;
+
+/// <summary>
+/// DDPM's ancestral sampler (Ho et al. 2020, Algorithm 2) with Sigma_t = beta_t:
+///   x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta(x_t, t)) / sqrt(alpha_t) + sqrt(beta_t) z,  z = 0 on the last step.
+/// With steps = T it is Algorithm 2 itself; with fewer it walks evenly spaced steps s &lt; t with the respaced
+/// beta = 1 - abar_t / abar_s (Nichol &amp; Dhariwal 2021, Section 4). Guidance arrives through the guided epsilon, which moves
+/// the mean by beta_t / sqrt(alpha_t) g: Dhariwal &amp; Nichol's Sigma_t g to first order in beta_t.
+/// </summary>
+public sealed class AncestralSampler : ISampler
+{
+    public const string Name = "ancestral";
+
+    private readonly DdpmSchedule schedule;
+    private readonly int[] visited;
+
+    public AncestralSampler(DdpmSchedule schedule, int steps)
+    {
+        visited = DdpmSteps.Visited(schedule.Timesteps, steps);
+        this.schedule = schedule;
+    }
+
+    public int Steps => visited.Length;
+
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator)
+    {
+        using var noGrad = no_grad();
+        var x = noise.alias();
+        for (var i = visited.Length - 1; i >= 0; i--)
+        {
+            using var scope = NewDisposeScope();
+            var t = visited[i];
+            var s = i == 0 ? 0 : visited[i - 1];
+            var next = Mean(denoiser, x, t, s);
+            if (s > 0) next += Math.Sqrt(Beta(t, s)) * randn(x.shape, dtype: x.dtype, generator: generator);
+            x.Dispose();
+            x = next.MoveToOuterDisposeScope();
+        }
+        return x;
+    }
+
+    /// <summary>The mean of p(x_s | x_t): (x_t - beta / sqrt(1 - abar_t) eps) / sqrt(1 - beta), beta = 1 - abar_t / abar_s.</summary>
+    public Tensor Mean(IDenoiser denoiser, Tensor xt, int t, int s)
+    {
+        using var scope = NewDisposeScope();
+        var beta = Beta(t, s);
+        var (epsilon, _) = DdpmSteps.Predict(denoiser, schedule, xt, t);
+        return ((xt - beta / Math.Sqrt(1 - schedule.AlphaBar(t)) * epsilon) / Math.Sqrt(1 - beta)).MoveToOuterDisposeScope();
+    }
+
+    private double Beta(int t, int s) => 1 - schedule.AlphaBar(t) / schedule.AlphaBar(s);
+}
