@@ -127,6 +127,26 @@ public class DistillationAndPipelineTests
         Assert.StartsWith("cannot resume: the config differs", changed.Message);
     }
 
+    [Theory]
+    [InlineData("ddim")]
+    [InlineData("ancestral")]
+    public void Ddpm_pipeline_runs_end_to_end_with_the_same_workflows(string sampler)
+    {
+        using var folder = new TempFolder();
+        var config = ConfigLoader.Parse(TinyPipeline, ["model.formalism=ddpm", "model.timesteps=100", $"sampler.name={sampler}", "sampler.eta=1"]);
+        var run = folder.Combine("run");
+        var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, OracleRegistry.CreateDefault()).Run(new PipelineRequest(config, run));
+
+        Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
+        Assert.Equal("r-ELBO", report.Likelihood);
+        Assert.Contains("| r-ELBO per example |", markdown);
+        Assert.All(report.Rows, r => Assert.True(r.Elbo < 0 && double.IsFinite(r.Elbo), $"{r.Stage}: r-ELBO {r.Elbo}"));
+        Assert.All(report.Rows, r => Assert.InRange(r.InfractionRate, 0, 1));
+        var metrics = Evaluation.Recorded(RunFolder.Open(run));
+        Assert.Equal(8, metrics["genneg-1"].SamplingSteps);
+        Assert.Equal("ddpm", ConfigLoader.LoadFile(Path.Combine(run, "genneg-1", "config.yaml")).Model.Formalism);
+    }
+
     private sealed class ConstantDenoiser(float value) : IDenoiser
     {
         public Tensor Denoise(Tensor x, Tensor sigma) => full_like(x, value);

@@ -6,8 +6,10 @@ namespace GenNeg.Guidance;
 /// <summary>
 /// A classifier stack applied to a denoiser (the paper's Eq. 10 stacked over iterations, in EDM's terms):
 ///   D'(x; sigma) = D(x; sigma) + w sigma^2 grad_x sum_k log C_k(x; sigma),
-/// which adds w grad log C_k to the score s = (D - x) / sigma^2. One backward pass serves the whole stack, and
-/// no weight gradients are kept. Any sampler or metric takes it in place of the plain denoiser.
+/// which adds w grad log C_k to the score s = (D - x) / sigma^2. For a DDPM model (x = x_t / sqrt(abar_t)) this is
+/// the guided epsilon eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides
+/// every sampler of either formalism. One backward pass serves the whole stack, and no weight gradients are kept.
+/// Any sampler or metric takes it in place of the plain denoiser.
 /// </summary>
 public sealed class GuidedDenoiser : IDenoiser
 {
