@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GenNeg.Guidance;
 
 /// <summary>
-/// A classifier stack applied to a denoiser (the paper's Eq. 10 stacked over iterations, in EDM's terms):
+/// A classifier stack applied to a denoiser (the paper's Eq. 10 stacked over iterations, on the shared seam):
 ///   D'(x; sigma) = D(x; sigma) + w sigma^2 grad_x sum_k log C_k(x; sigma),
 /// which adds w grad log C_k to the score s = (D - x) / sigma^2. For a DDPM model (x = x_t / sqrt(abar_t)) this is
 /// the guided epsilon eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides
