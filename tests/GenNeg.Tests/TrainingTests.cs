@@ -98,6 +98,26 @@ public class TrainingTests
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
     }
 
+    [Theory]
+    [InlineData("ancestral")]
+    [InlineData("ddim")]
+    public void Live_tensor_count_stays_flat_across_ddpm_sampler_steps(string name)
+    {
+        random.manual_seed(1);
+        var formalism = new DdpmFormalism(DdpmSchedule.Linear(1000));
+        using var classifier = new GenNeg.Guidance.TimeDependentClassifier(
+            new GenNeg.Networks.ResidualMlp(new GenNeg.Networks.MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8)), formalism.Preconditioning);
+        foreach (var p in classifier.parameters()) p.requires_grad = false;
+        var counts = new List<long>();
+        var counting = new CountingDenoiser(new GenNeg.Guidance.GuidedDenoiser(new GaussianDenoiser(1.0), [classifier]), counts);
+        var sampler = formalism.CreateSampler(new SamplerConfig { Name = name, Steps = 1000, Eta = 1 });
+        using var generator = new Generator(0);
+        using var noise = randn([64, 2], generator: generator);
+        using var samples = sampler.Sample(counting, noise, generator);
+        Assert.Equal(1000, counts.Count);
+        Assert.All(counts.Skip(2), count => Assert.Equal(counts[2], count));
+    }
+
     private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
     {
         public Tensor Denoise(Tensor x, Tensor sigma)

@@ -25,22 +25,11 @@ public sealed class AncestralSampler : ISampler
 
     public int Steps => visited.Length;
 
-    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator)
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => DdpmSteps.Walk(noise, visited, (x, t, s) =>
     {
-        using var noGrad = no_grad();
-        var x = noise.alias();
-        for (var i = visited.Length - 1; i >= 0; i--)
-        {
-            using var scope = NewDisposeScope();
-            var t = visited[i];
-            var s = i == 0 ? 0 : visited[i - 1];
-            var next = Mean(denoiser, x, t, s);
-            if (s > 0) next += Math.Sqrt(Beta(t, s)) * randn(x.shape, dtype: x.dtype, generator: generator);
-            x.Dispose();
-            x = next.MoveToOuterDisposeScope();
-        }
-        return x;
-    }
+        var mean = Mean(denoiser, x, t, s);
+        return s > 0 ? mean + Math.Sqrt(Beta(t, s)) * randn(x.shape, dtype: x.dtype, generator: generator) : mean;
+    });
 
     /// <summary>The mean of p(x_s | x_t): (x_t - beta / sqrt(1 - abar_t) eps) / sqrt(1 - beta), beta = 1 - abar_t / abar_s.</summary>
     public Tensor Mean(IDenoiser denoiser, Tensor xt, int t, int s)

@@ -28,19 +28,8 @@ public sealed class DdimSampler : ISampler
 
     public int Steps => visited.Length;
 
-    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator)
-    {
-        using var noGrad = no_grad();
-        var x = noise.alias();
-        for (var i = visited.Length - 1; i >= 0; i--)
-        {
-            using var scope = NewDisposeScope();
-            var next = Step(denoiser, x, visited[i], i == 0 ? 0 : visited[i - 1], generator);
-            x.Dispose();
-            x = next.MoveToOuterDisposeScope();
-        }
-        return x;
-    }
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) =>
+        DdpmSteps.Walk(noise, visited, (x, t, s) => Step(denoiser, x, t, s, generator));
 
     private Tensor Step(IDenoiser denoiser, Tensor xt, int t, int s, Generator generator)
     {

@@ -18,6 +18,24 @@ public static class DdpmSteps
     }
 
     /// <summary>
+    /// Runs x_T = noise down the visited steps, tau_S = T to tau_1, then to 0: x_s = step(x_t, t, s), each step in its own
+    /// dispose scope and without autograd bookkeeping (guidance turns gradients on for itself).
+    /// </summary>
+    public static Tensor Walk(Tensor noise, int[] visited, Func<Tensor, int, int, Tensor> step)
+    {
+        using var noGrad = no_grad();
+        var x = noise.alias();
+        for (var i = visited.Length - 1; i >= 0; i--)
+        {
+            using var scope = NewDisposeScope();
+            var next = step(x, visited[i], i == 0 ? 0 : visited[i - 1]);
+            x.Dispose();
+            x = next.MoveToOuterDisposeScope();
+        }
+        return x;
+    }
+
+    /// <summary>
     /// eps_theta(x_t, t) and the clean estimate x0_hat, read off the shared seam: with x = x_t / sqrt(abar_t) and
     /// sigma = sigma_t, x0_hat = D(x; sigma) and eps = (x - D(x; sigma)) / sigma. A guided denoiser therefore yields the
     /// guided epsilon eps - sqrt(1 - abar_t) g (Dhariwal &amp; Nichol 2021, Eq. 14).
