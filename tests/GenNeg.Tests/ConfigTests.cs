@@ -14,6 +14,8 @@ public class ConfigTests
     [Theory]
     [InlineData("configs/checkerboard.yaml", 30_000, 100)]
     [InlineData("configs/checkerboard-quick.yaml", 4000, 50)]
+    [InlineData("configs/checkerboard-ddpm.yaml", 30_000, 1000)]
+    [InlineData("configs/checkerboard-ddpm-quick.yaml", 4000, 100)]
     public void Shipped_configs_load(string path, int iterations, int steps)
     {
         var config = ConfigLoader.LoadFile(RepoFile(path));
