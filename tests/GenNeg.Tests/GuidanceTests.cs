@@ -180,6 +180,7 @@ public class GuidanceTests
     private sealed class NoiseSampler(double scale) : ISampler
     {
         public int Steps => 1;
+        public int Evaluations => 0;
         public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => noise * scale;
     }
 

@@ -74,8 +74,9 @@ public sealed class Benchmark
         Add("sampler step, baseline + 2 classifiers", twoStep, "ms");
         Add("sampler step, distilled", distilledStep, "ms");
         Add("cost of each stacked classifier (x baseline step)", (twoStep - baseStep) / 2 / baseStep, "x");
-        Add("sampling, baseline", batch / (baseStep / 1000 * config.Sampler.Steps), "samples/s");
-        Add("sampling, baseline + 2 classifiers", batch / (twoStep / 1000 * config.Sampler.Steps), "samples/s");
+        var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
+        Add("sampling, baseline", SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
+        Add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
 
         var (drawRate, infraction) = DrawRate(denoiser);
         Add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
@@ -92,12 +93,17 @@ public sealed class Benchmark
         using var data = Data.Datasets.Load(config.Data);
         var batch = config.Sampler.BatchSize;
         var steps = Workflows.LoadedStage.TimeSamplerSteps(run, config, records, data.Dimension, batch);
+        var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         return records.SelectMany((record, i) => new[]
         {
             new BenchmarkFigure($"{record.Name}: sampler step (batch {batch})", steps[i], "ms"),
-            new BenchmarkFigure($"{record.Name}: sampling", batch / (steps[i] / 1000 * config.Sampler.Steps), "samples/s"),
+            new BenchmarkFigure($"{record.Name}: sampling", SamplesPerSecond(batch, steps[i], evaluations), "samples/s"),
         }).ToList();
     }
+
+    /// <summary>Samples per second of a sampler making <paramref name="evaluations"/> denoiser calls, from a two-call step's time.</summary>
+    private static double SamplesPerSecond(int batch, double twoEvaluationMs, int evaluations) =>
+        batch / (twoEvaluationMs / 2 / 1000 * evaluations);
 
     /// <summary>
     /// The matmul rate and the training loop's seconds per step, measured in alternating rounds: this machine's speed

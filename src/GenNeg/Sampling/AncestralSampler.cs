@@ -25,6 +25,8 @@ public sealed class AncestralSampler : ISampler
 
     public int Steps => visited.Length;
 
+    public int Evaluations => visited.Length;
+
     public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => DdpmSteps.Walk(noise, visited, (x, t, s) =>
     {
         var mean = Mean(denoiser, x, t, s);

@@ -28,6 +28,8 @@ public sealed class DdimSampler : ISampler
 
     public int Steps => visited.Length;
 
+    public int Evaluations => visited.Length;
+
     public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) =>
         DdpmSteps.Walk(noise, visited, (x, t, s) => Step(denoiser, x, t, s, generator));
 

@@ -31,6 +31,8 @@ public sealed class HeunSampler : ISampler
 
     public int Steps => settings.Steps;
 
+    public int Evaluations => 2 * settings.Steps - 1;
+
     /// <summary>t_0 = sigma_max, ..., t_{N-1} = sigma_min log-linearly, then t_N = 0.</summary>
     public double[] NoiseLevels()
     {

@@ -9,8 +9,11 @@ namespace GenNeg.Sampling;
 /// </summary>
 public interface ISampler
 {
-    /// <summary>Sampler evaluations of the denoiser per sample (for cost reports).</summary>
+    /// <summary>Steps from the starting noise level to the sample.</summary>
     int Steps { get; }
+
+    /// <summary>Denoiser evaluations per sample (for cost reports): two per Heun step but the last, one per DDPM step.</summary>
+    int Evaluations { get; }
 
     /// <param name="denoiser">the model to sample from</param>
     /// <param name="noise">standard-normal noise [B, D]; the sampler scales it to its starting noise level</param>
