@@ -105,6 +105,24 @@ public class IterationTests
         Assert.Equal("no_importance_weights", timeIndependent.Ablation);
     }
 
+    [Fact]
+    public void Ddpm_runs_take_the_time_independent_ablation_and_the_sample_command()
+    {
+        using var folder = new TempFolder();
+        var config = TinyRun.WriteConfig(folder, TinyRun.Yaml + "\n" + TinyGenneg);
+        var run = folder.Combine("run");
+        Cli("train-baseline", "--config", config, "--run", run, "--set", "train.iterations=40",
+            "--set", "model.formalism=ddpm", "--set", "model.timesteps=100", "--set", "sampler.name=ancestral");
+        Cli("iterate", "--run", run, "--set", "genneg.time_independent=true");
+        Assert.True(RunFolder.Open(run).LoadManifest().Find("genneg-1")!.Classifiers.Single().TimeIndependent);
+
+        var samples = folder.Combine("samples.csv");
+        Cli("sample", "--run", run, "-n", "50", "--out", samples);
+        var rows = File.ReadAllLines(samples);
+        Assert.Equal(51, rows.Length);
+        Assert.All(rows.Skip(1), row => Assert.All(row.Split(',')[..2], v => Assert.True(double.IsFinite(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)))));
+    }
+
     private sealed class AlwaysValid : IOracle
     {
         public string Name => "always-valid";
