@@ -175,8 +175,7 @@ public sealed class Benchmark
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var sigma = formalism.SampleTrainingSigma(batch, generator);
-            var noisy = data + sigma.unsqueeze(1) * randn(data.shape, generator: generator);
+            var (sigma, noisy) = Noising.Perturb(formalism, data, generator);
             loss.Compute(classifier.Logit(noisy, sigma), labels).mean().backward();
             optimizer.step();
         });

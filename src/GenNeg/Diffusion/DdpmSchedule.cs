@@ -16,6 +16,9 @@ public sealed class DdpmSchedule
 
     private readonly double[] betas;
     private readonly double[] alphaBars;
+    /// <summary>sigma_t and ln sigma_t for t = 1..T, read on every denoiser call (noise condition, training draws).</summary>
+    private readonly double[] sigmas;
+    private readonly double[] logSigmas;
 
     private DdpmSchedule(string kind, double[] betas)
     {
@@ -24,6 +27,8 @@ public sealed class DdpmSchedule
         alphaBars = new double[betas.Length];
         alphaBars[0] = 1;
         for (var t = 1; t < betas.Length; t++) alphaBars[t] = alphaBars[t - 1] * (1 - betas[t]);
+        sigmas = Enumerable.Range(1, Timesteps).Select(Sigma).ToArray();
+        logSigmas = sigmas.Select(s => Math.Log(s)).ToArray();
     }
 
     public string Kind { get; }
@@ -70,7 +75,7 @@ public sealed class DdpmSchedule
 
     /// <summary>sigma_t for t = 1..T as a tensor, [T].</summary>
     public Tensor SigmaTable(ScalarType dtype = ScalarType.Float32) =>
-        tensor(Enumerable.Range(1, Timesteps).Select(Sigma).ToArray()).to(dtype);
+        tensor(sigmas).to(dtype);
 
     /// <summary>
     /// The (continuous) step t at which the process reaches noise level sigma, [B]: exact on the schedule's own levels,
@@ -79,7 +84,7 @@ public sealed class DdpmSchedule
     public Tensor TimestepOf(Tensor sigma)
     {
         using var scope = NewDisposeScope();
-        var logTable = SigmaTable(ScalarType.Float64).log();
+        var logTable = tensor(logSigmas);
         var logSigma = sigma.to(ScalarType.Float64).log().contiguous();
         var upper = searchsorted(logTable, logSigma).clamp(1, Math.Max(1, Timesteps - 1));
         var low = logTable.index_select(0, upper - 1);

@@ -13,8 +13,7 @@ public sealed class DenoisingLoss(IDiffusionFormalism formalism)
     public Tensor Compute(IDenoiser denoiser, Tensor x0, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var sigma = formalism.SampleTrainingSigma(x0.shape[0], generator);
-        var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator);
+        var (sigma, noisy) = Noising.Perturb(formalism, x0, generator);
         var error = (denoiser.Denoise(noisy, sigma) - x0).square();
         return (formalism.LossWeight(sigma) * error).MoveToOuterDisposeScope();
     }

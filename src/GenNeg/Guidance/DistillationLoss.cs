@@ -15,8 +15,7 @@ public sealed class DistillationLoss(IDiffusionFormalism formalism)
     public Tensor Compute(IDenoiser teacher, IDenoiser student, Tensor x0, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var sigma = formalism.SampleTrainingSigma(x0.shape[0], generator);
-        var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator);
+        var (sigma, noisy) = Noising.Perturb(formalism, x0, generator);
         Tensor target;
         using (no_grad())
             target = teacher.Denoise(noisy, sigma).detach();

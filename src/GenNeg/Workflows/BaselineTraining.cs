@@ -39,7 +39,6 @@ public sealed class BaselineTraining
 
         using var data = Datasets.Load(config.Data);
         using var denoiser = ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed);
-        using var ema = config.Train.EmaDecay > 0 ? ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed) : null;
         using var generator = new Generator((ulong)config.Seed);
         var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
@@ -47,11 +46,9 @@ public sealed class BaselineTraining
 
         Tensor StepLoss(Generator g) => loss.Compute(denoiser, TrainingLoop.Batch(train, batchSize, g), g).mean();
 
-        var options = TrainingOptions.From(config.Train);
-        new TrainingLoop(loggers.CreateLogger<TrainingLoop>())
-            .Run(denoiser, ema, StepLoss, options, run.PathOf(CheckpointFile), generator, (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
-
-        ModelFiles.Save(ema ?? denoiser, run.PathOf(DenoiserFile));
+        AveragedTraining.Run(loggers, denoiser, () => ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), StepLoss,
+            TrainingOptions.From(config.Train), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
+            (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
         var stage = new StageRecord(StageName, DenoiserFile, []);
         run.SaveManifest(run.LoadManifest().WithStage(stage));
         return stage;

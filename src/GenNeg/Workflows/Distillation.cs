@@ -50,7 +50,6 @@ public sealed class Distillation
         using var data = Datasets.Load(config.Data);
         using var teacher = LoadedStage.Load(run, config, teacherStage, data.Dimension);
         using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), run.PathOf(teacherStage.Denoiser));
-        using var ema = config.Distill.EmaDecay > 0 ? ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed) : null;
         using var generator = new Generator((ulong)(config.Seed + 104_729));
         var loss = new DistillationLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
@@ -58,11 +57,10 @@ public sealed class Distillation
 
         Tensor StepLoss(Generator g) => loss.Compute(teacher.Denoiser, student, TrainingLoop.Batch(train, batchSize, g), g).mean();
 
-        new TrainingLoop(loggers.CreateLogger<TrainingLoop>()).Run(
-            student, ema, StepLoss, TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), generator,
-            progress.Training($"distill {teacherStage.Name}"), cancellation);
         var weights = folder + "denoiser.bin";
-        ModelFiles.Save(ema ?? student, run.PathOf(weights));
+        AveragedTraining.Run(loggers, student, () => ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), StepLoss,
+            TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
+            progress.Training($"distill {teacherStage.Name}"), cancellation);
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)

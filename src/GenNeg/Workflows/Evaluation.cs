@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
@@ -98,8 +100,8 @@ public sealed class Evaluation
     /// <summary>The figures recorded in a run's metrics.json, by stage name.</summary>
     public static IReadOnlyDictionary<string, StageMetrics> Recorded(RunFolder run) =>
         run.LoadMetrics()
-            .Where(entry => entry.Value is System.Text.Json.Nodes.JsonObject)
-            .ToDictionary(entry => entry.Key, entry => System.Text.Json.JsonSerializer.Deserialize<StageMetrics>(entry.Value!, RunManifest.Json)!);
+            .Where(entry => entry.Value is JsonObject)
+            .ToDictionary(entry => entry.Key, entry => entry.Value.Deserialize<StageMetrics>(RunManifest.Json)!);
 
     /// <summary>Where a stage's evaluation samples are kept (for the report's scatter plots), relative to the run folder.</summary>
     public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";

@@ -102,7 +102,6 @@ public sealed class GenNegIteration
     {
         var settings = config.Genneg;
         using var classifier = ModelFactory.CreateClassifier(config.Model, dimension, seed);
-        using var ema = settings.Classifier.EmaDecay > 0 ? ModelFactory.CreateClassifier(config.Model, dimension, seed) : null;
         using var samples = cat([synthetic.Positives, synthetic.Negatives], 0);
         using var labels = cat([ones(synthetic.Positives.shape[0]), zeros(synthetic.Negatives.shape[0])], 0);
         var formalism = ModelFactory.Formalism(config.Model);
@@ -115,14 +114,13 @@ public sealed class GenNegIteration
             var x0 = samples.index_select(0, index);
             // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
             var sigma = timeIndependent ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32) : formalism.SampleTrainingSigma(batchSize, g);
-            var noisy = x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: g);
+            var noisy = Noising.Add(x0, sigma, g);
             return loss.Compute(classifier.Logit(noisy, sigma), labels.index_select(0, index)).mean();
         }
 
-        new TrainingLoop(loggers.CreateLogger<TrainingLoop>()).Run(
-            classifier, ema, StepLoss, TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), generator,
+        AveragedTraining.Run(loggers, classifier, () => ModelFactory.CreateClassifier(config.Model, dimension, seed), StepLoss,
+            TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
             progress.Training("train classifier"), cancellation);
-        ModelFiles.Save(ema ?? (Module)classifier, run.PathOf(folder + "classifier.bin"));
     }
 
     /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
