@@ -1,5 +1,9 @@
 using System.Runtime.InteropServices;
 using GenNeg.Cli;
+using GenNeg.Runtime;
+
+// Before anything loads libtorch: glibc's allocator settings only take effect from process start.
+AllocatorSettings.RestartWithSettingsIfMissing();
 
 // Ctrl+C and SIGTERM ask the running job to stop at its next step boundary and save its state.
 using var cancellation = new CancellationTokenSource();

@@ -24,6 +24,7 @@ public sealed record BenchmarkFigure(string Name, double Value, string Unit);
 public sealed class Benchmark
 {
     private const int Repetitions = 7;
+    private const int SamplerRepetitions = 11;
     private const int WarmUp = 2;
 
     private readonly GenNegConfig config;
@@ -41,6 +42,7 @@ public sealed class Benchmark
         }
 
         Add("threads", get_num_threads(), "");
+        Add("glibc allocator settings applied (1 = yes)", Runtime.AllocatorSettings.Applied ? 1 : 0, "");
 
         using var denoiser = ModelFactory.CreateDenoiser(config.Model, 2, 1);
         using var classifierA = ModelFactory.CreateClassifier(config.Model, 2, 2);
@@ -48,38 +50,47 @@ public sealed class Benchmark
         RandomiseOutputs(classifierA, classifierB);
 
         var trainBatch = config.Train.BatchSize;
-        var (roofline, trainSeconds) = RooflineAndTrainingStep(trainBatch);
-        Add("matmul 2048x2048 float32", roofline, "GFLOP/s");
-        var trainGflops = TrainingStepFlops(denoiser.Network.Shape, trainBatch) / trainSeconds / 1e9;
+        var stepFlops = TrainingStepFlops(denoiser.Network.Shape, trainBatch);
+        var rounds = RooflineAndTrainingStep(trainBatch);
+        Add("matmul 2048x2048 float32", Median(rounds.Select(r => r.MatmulGflops)), "GFLOP/s");
+        var trainSeconds = Median(rounds.Select(r => r.TrainSeconds));
         Add($"baseline training, training loop (batch {trainBatch})", 1 / trainSeconds, "it/s");
-        Add("baseline training, effective", trainGflops, "GFLOP/s");
-        Add("baseline training, fraction of matmul rate", trainGflops / roofline, "");
+        Add("baseline training, effective", stepFlops / trainSeconds / 1e9, "GFLOP/s");
+        Add("baseline training, fraction of matmul rate", Median(rounds.Select(r => stepFlops / r.TrainSeconds / 1e9 / r.MatmulGflops)), "");
         var classifierBatch = config.Genneg.Classifier.BatchSize;
         using (var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6))
             Add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
 
-        // All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike.
+        // All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike. Each is
+        // evaluated in cache-sized slices as the library does, except the one that measures what slicing saves.
         var batch = config.Sampler.BatchSize;
         using var distilled = ModelFactory.CreateDenoiser(config.Model, 2, 4);
-        var steps = StepLatency.MedianMilliseconds(
+        IDenoiser[] variants =
         [
-            denoiser, new PerSampleNoiseLevel(denoiser), new GuidedDenoiser(denoiser, [classifierA]),
-            new GuidedDenoiser(denoiser, [classifierA, classifierB]), distilled,
-        ], 2, batch, Repetitions, warmUp: 3);
-        var (baseStep, perSampleStep, oneStep, twoStep, distilledStep) = (steps[0], steps[1], steps[2], steps[3], steps[4]);
+            new ChunkedDenoiser(denoiser), new ChunkedDenoiser(new PerSampleNoiseLevel(denoiser)), denoiser,
+            new ChunkedDenoiser(new GuidedDenoiser(denoiser, [classifierA])),
+            new ChunkedDenoiser(new GuidedDenoiser(denoiser, [classifierA, classifierB])), new ChunkedDenoiser(distilled),
+        ];
+        const int Base = 0, PerSample = 1, Unsliced = 2, One = 3, Two = 4, Distilled = 5;
+        var timings = StepLatency.Measure(variants, 2, batch, SamplerRepetitions, warmUp: 3);
+        var (baseStep, twoStep) = (timings.Median(Base), timings.Median(Two));
         Add($"sampler step, baseline (batch {batch})", baseStep, "ms");
-        Add("sampler step, baseline, time conditioning per sample", perSampleStep, "ms");
-        Add("speed-up of shared time conditioning", perSampleStep / baseStep, "x");
-        Add("sampler step, baseline + 1 classifier", oneStep, "ms");
+        Add("sampler step, baseline, time conditioning per sample", timings.Median(PerSample), "ms");
+        Add("speed-up of shared time conditioning", timings.MedianOfRounds(t => t[PerSample] / t[Base]), "x");
+        Add($"sampler step, baseline, one {batch}-row slice", timings.Median(Unsliced), "ms");
+        Add($"speed-up of {ChunkedDenoiser.DefaultRows}-row slices", timings.MedianOfRounds(t => t[Unsliced] / t[Base]), "x");
+        Add("sampler step, baseline + 1 classifier", timings.Median(One), "ms");
         Add("sampler step, baseline + 2 classifiers", twoStep, "ms");
-        Add("sampler step, distilled", distilledStep, "ms");
-        Add("cost of each stacked classifier (x baseline step)", (twoStep - baseStep) / 2 / baseStep, "x");
+        Add("sampler step, distilled", timings.Median(Distilled), "ms");
+        Add("distilled step / baseline step", timings.MedianOfRounds(t => t[Distilled] / t[Base]), "x");
+        Add("cost of each stacked classifier (x baseline step)", timings.MedianOfRounds(t => (t[Two] - t[Base]) / 2 / t[Base]), "x");
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         Add("sampling, baseline", SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
         Add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
 
         var (drawRate, infraction) = DrawRate(denoiser);
         Add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
+        Add("drawing rate / sampling rate", drawRate / SamplesPerSecond(batch, baseStep, evaluations), "");
         Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
         return figures;
     }
@@ -107,33 +118,30 @@ public sealed class Benchmark
 
     /// <summary>
     /// The matmul rate and the training loop's seconds per step, measured in alternating rounds: this machine's speed
-    /// drifts over tens of seconds, and alternating keeps their ratio (the roofline fraction) honest.
+    /// drifts over seconds, and pairing them round by round keeps their ratio (the roofline fraction) honest.
     /// </summary>
-    private (double MatmulGflops, double TrainSeconds) RooflineAndTrainingStep(int batch)
+    private List<(double MatmulGflops, double TrainSeconds)> RooflineAndTrainingStep(int batch)
     {
         const int Rounds = 5;
         const int n = 2048;
-        var matmulRates = new List<double>();
-        var trainSteps = new List<double>();
-        using (var scope = NewDisposeScope())
-        {
-            var a = randn(n, n);
-            var b = randn(n, n);
-            for (var round = 0; round < Rounds; round++)
-            {
-                matmulRates.Add(2.0 * n * n * n / Median(() => a.matmul(b).Dispose()) / 1e9);
-                trainSteps.Add(TrainingStepSeconds(batch));
-            }
-        }
-        return (matmulRates.Order().ElementAt(Rounds / 2), trainSteps.Order().ElementAt(Rounds / 2));
+        var rounds = new List<(double, double)>();
+        using var scope = NewDisposeScope();
+        var a = randn(n, n);
+        var b = randn(n, n);
+        for (var round = 0; round < Rounds; round++)
+            rounds.Add((2.0 * n * n * n / Median(() => a.matmul(b).Dispose()) / 1e9, TrainingStepSeconds(batch)));
+        return rounds;
     }
 
-    /// <summary>Matrix-multiply FLOPs of one training step: forward (2 per multiply-add) plus backward (twice that).</summary>
+    /// <summary>
+    /// Matrix-multiply FLOPs of one training step, 2 per multiply-add: the forward pass, the weight gradients (as many)
+    /// and the input gradients, which backward skips for the two layers that read the data and the noise embedding.
+    /// </summary>
     public static double TrainingStepFlops(MlpShape shape, int batch)
     {
-        long perSample = shape.InputWidth * shape.Hidden + shape.Hidden * shape.OutputWidth + shape.TimeEmbedding * shape.Hidden
-                         + shape.Hidden * shape.Hidden + shape.Blocks * 3L * shape.Hidden * shape.Hidden;
-        return 3 * 2.0 * perSample * batch;
+        long firstLayers = shape.InputWidth * shape.Hidden + shape.TimeEmbedding * shape.Hidden;
+        long perSample = firstLayers + shape.Hidden * shape.OutputWidth + shape.Hidden * shape.Hidden + shape.Blocks * 3L * shape.Hidden * shape.Hidden;
+        return 2.0 * (3 * perSample - firstLayers) * batch;
     }
 
     /// <summary>Seconds per step of the library's own training loop (EMA, loss reads and checkpoint included).</summary>
@@ -193,7 +201,7 @@ public sealed class Benchmark
             var draws = 2L * config.Sampler.BatchSize;
             var settings = new DrawSettings(PerClass: (int)draws, config.Sampler.BatchSize, draws, Balanced: true, MinPerClass: 1);
             var clock = Stopwatch.StartNew();
-            using var set = SyntheticDrawing.Draw(sampler, denoiser, new CheckerboardOracle(), 2, settings, generator, path);
+            using var set = SyntheticDrawing.Draw(sampler, new ChunkedDenoiser(denoiser), new CheckerboardOracle(), 2, settings, generator, path);
             return (set.Drawn / clock.Elapsed.TotalSeconds, 1 - set.Alpha);
         }
         finally
@@ -224,6 +232,7 @@ public sealed class Benchmark
             }
     }
 
+    /// <summary>Median seconds of an action over the repetitions after a warm-up.</summary>
     private static double Median(Action action)
     {
         var times = new List<double>();
@@ -233,7 +242,12 @@ public sealed class Benchmark
             action();
             if (i >= WarmUp) times.Add(clock.Elapsed.TotalSeconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Median(times);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
     }
 }

@@ -5,32 +5,60 @@ using static TorchSharp.torch;
 namespace GenNeg.Metrics;
 
 /// <summary>
+/// Milliseconds of one sampler step per model and per round: <c>Rounds[r][m]</c>. Ratios between models are best taken
+/// round by round (<see cref="MedianOfRounds"/>), because this machine's speed drifts over seconds and a round's
+/// models all see the same drift.
+/// </summary>
+public sealed record StepTimings(IReadOnlyList<double[]> Rounds)
+{
+    /// <summary>The median step time of one model.</summary>
+    public double Median(int model) => MedianOf(Rounds.Select(round => round[model]));
+
+    /// <summary>The median over rounds of a figure computed from each round's step times.</summary>
+    public double MedianOfRounds(Func<double[], double> figure) => MedianOf(Rounds.Select(figure));
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
+
+/// <summary>
 /// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch. Several models are
-/// timed in turns, repetition by repetition and in a rotating order, so that changes of machine load and allocator
-/// state hit them all alike; each gets the median of its repetitions after a warm-up.
+/// timed in turns, round by round and in a fresh random order each round, so that changes of machine load and what
+/// the previous model left in the caches and the allocator hit them all alike. Warm-up rounds are not kept.
 /// </summary>
 public static class StepLatency
 {
-    public static double[] MedianMilliseconds(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
+    public static StepTimings Measure(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(0);
         var x = randn([batchSize, dimension], generator: generator);
         var sigma = tensor(new[] { 1.0f });
-        var times = denoisers.Select(_ => new List<double>()).ToArray();
+        var rounds = new List<double[]>();
+        var order = new Random(0);
         for (var i = 0; i < warmUp + repetitions; i++)
         {
-            // Each round starts with the next model, so none is always timed first (right after the allocator was idle).
-            for (var turn = 0; turn < denoisers.Count; turn++)
+            var round = new double[denoisers.Count];
+            foreach (var d in Enumerable.Range(0, denoisers.Count).OrderBy(_ => order.Next()).ToList())
             {
-                var d = (turn + i) % denoisers.Count;
                 var clock = Stopwatch.StartNew();
                 using (var step = NewDisposeScope())
                     denoisers[d].Denoise(denoisers[d].Denoise(x, sigma), sigma);
-                if (i >= warmUp) times[d].Add(clock.Elapsed.TotalMilliseconds);
+                round[d] = clock.Elapsed.TotalMilliseconds;
             }
+            if (i >= warmUp) rounds.Add(round);
         }
-        return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+        return new StepTimings(rounds);
+    }
+
+    /// <summary>Each model's median step time.</summary>
+    public static double[] MedianMilliseconds(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
+    {
+        var timings = Measure(denoisers, dimension, batchSize, repetitions, warmUp);
+        return Enumerable.Range(0, denoisers.Count).Select(timings.Median).ToArray();
     }
 }

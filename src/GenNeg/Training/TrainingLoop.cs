@@ -22,7 +22,8 @@ public readonly record struct TrainingProgress(int Step, int TotalSteps, double 
 
 /// <summary>
 /// The optimisation loop every model in GenNeg trains with (baseline, classifiers, distilled students):
-/// Adam on a per-step loss, optional EMA, resumable checkpoints, cancellation that saves before it stops.
+/// Adam on a per-step loss over the gathered weights (see <see cref="FlatParameters"/>), optional EMA, resumable
+/// checkpoints, cancellation that saves before it stops.
 /// </summary>
 public sealed class TrainingLoop
 {
@@ -45,16 +46,19 @@ public sealed class TrainingLoop
         Module model, Module? ema, Func<Generator, Tensor> stepLoss, TrainingOptions options, string checkpointPath,
         Generator generator, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        using var weights = FlatParameters.Gather(model, withGradients: true);
+        using var averages = ema is null ? null : FlatParameters.Gather(ema, withGradients: false);
+        using var optimizer = optim.Adam([weights.Values], options.LearningRate);
         var step = 0;
         if (File.Exists(checkpointPath))
         {
             step = TrainingCheckpoint.Load(checkpointPath, model, ema, optimizer, generator);
             logger.LogInformation("Resuming from step {Step} of {Total} ({Checkpoint})", step, options.Iterations, checkpointPath);
         }
-        else if (ema is not null)
+        else
         {
-            CopyWeights(model, ema);
+            using var noGrad = no_grad();
+            averages?.Values.copy_(weights.Values);
         }
 
         model.train();
@@ -76,11 +80,11 @@ public sealed class TrainingLoop
                 using (var scope = NewDisposeScope())
                 {
                     SetLearningRate(optimizer, options, step);
-                    optimizer.zero_grad();
+                    weights.ZeroGradients();
                     var loss = stepLoss(generator);
                     loss.backward();
                     optimizer.step();
-                    if (ema is not null) UpdateEma(model, ema, options.EmaDecay);
+                    if (averages is not null) UpdateAverage(averages.Values, weights.Values, options.EmaDecay);
                     lossSum.add_(loss.detach());
                 }
                 step++;
@@ -123,17 +127,9 @@ public sealed class TrainingLoop
         foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * factor;
     }
 
-    private static void UpdateEma(Module model, Module ema, double decay)
+    private static void UpdateAverage(Tensor average, Tensor current, double decay)
     {
         using var noGrad = no_grad();
-        foreach (var (average, current) in ema.parameters().Zip(model.parameters()))
-            average.mul_(decay).add_(current, alpha: 1 - decay);
-    }
-
-    private static void CopyWeights(Module from, Module to)
-    {
-        using var noGrad = no_grad();
-        foreach (var (target, source) in to.parameters().Zip(from.parameters()))
-            target.copy_(source);
+        average.mul_(decay).add_(current, alpha: 1 - decay);
     }
 }

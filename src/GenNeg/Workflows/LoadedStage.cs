@@ -24,7 +24,7 @@ public sealed class LoadedStage : IDisposable
 
     public StageRecord Record { get; }
 
-    /// <summary>What to sample from: the base denoiser plus the stage's classifier stack.</summary>
+    /// <summary>What to sample from: the base denoiser plus the stage's classifier stack, evaluated in cache-sized slices.</summary>
     public IDenoiser Denoiser { get; }
 
     public static LoadedStage Load(RunFolder run, GenNegConfig config, StageRecord record, int dimension)
@@ -43,7 +43,7 @@ public sealed class LoadedStage : IDisposable
             foreach (var parameter in module.parameters())
                 parameter.requires_grad = false;
         IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale);
-        return new LoadedStage(record, denoiser, modules);
+        return new LoadedStage(record, new ChunkedDenoiser(denoiser), modules);
     }
 
     /// <summary>
