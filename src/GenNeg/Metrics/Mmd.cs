@@ -23,12 +23,17 @@ public static class Mmd
         return value.item<double>();
     }
 
+    /// <remarks>In place where it can: each [N, M] float64 matrix is 72 MB at the default 3,000 samples.</remarks>
     private static Tensor MeanKernel(Tensor a, Tensor b, IReadOnlyList<double> bandwidths)
     {
-        var squaredDistances = cdist(a, b).square();
+        using var scope = NewDisposeScope();
+        var squaredDistances = cdist(a, b).pow_(2);
         var total = zeros_like(squaredDistances);
         foreach (var h in bandwidths)
-            total += (squaredDistances / (-2 * h * h)).exp();
-        return total.mean();
+        {
+            using var kernel = (squaredDistances / (-2 * h * h)).exp_();
+            total.add_(kernel);
+        }
+        return total.mean().MoveToOuterDisposeScope();
     }
 }
