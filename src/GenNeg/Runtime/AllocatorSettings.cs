@@ -21,8 +21,14 @@ public static partial class AllocatorSettings
 
     private const string TunablesVariable = "GLIBC_TUNABLES";
 
-    /// <summary>Whether this process started with the settings.</summary>
-    public static bool Applied => (Environment.GetEnvironmentVariable(TunablesVariable) ?? "").Contains("glibc.malloc.tcache_count=0");
+    /// <summary>Marks the restarted process. glibc 2.36 rewrites GLIBC_TUNABLES at start to show only its first entry (it
+    /// still applies them all), so the variable itself cannot tell whether a restart already happened.</summary>
+    private const string RestartedVariable = "GENNEG_ALLOCATOR_RESTARTED";
+
+    /// <summary>Whether this process started with the settings (restarted by this class, or started so by its caller).</summary>
+    public static bool Applied =>
+        Environment.GetEnvironmentVariable(RestartedVariable) == "1" ||
+        (Environment.GetEnvironmentVariable(TunablesVariable) ?? "").Contains("glibc.malloc.tcache_count=0");
 
     /// <summary>
     /// On Linux, when the settings are missing and not opted out of, replaces this process with a fresh copy of itself
@@ -38,14 +44,14 @@ public static partial class AllocatorSettings
             var arguments = File.ReadAllText("/proc/self/cmdline").Split('\0');
             var argv = arguments.Take(arguments.Length - 1).Append(null).ToArray();   // the file ends with a NUL
             var existing = Environment.GetEnvironmentVariable(TunablesVariable);
-            var tunables = string.IsNullOrEmpty(existing) ? Tunables : existing + ":" + Tunables;
+            var tunables = string.IsNullOrEmpty(existing) ? Tunables : Tunables + ":" + existing;
             var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                .Where(name => name != TunablesVariable)
+                .Where(name => name is not TunablesVariable and not RestartedVariable)
                 .Select(name => $"{name}={Environment.GetEnvironmentVariable(name)}")
                 .Append($"{TunablesVariable}={tunables}")
+                .Append($"{RestartedVariable}=1")
                 .Append(null)
                 .ToArray();
-            // The variable also marks the new process, so it never restarts again (even where glibc ignores it).
             _ = Execve("/proc/self/exe", argv, environment);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
