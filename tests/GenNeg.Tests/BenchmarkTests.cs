@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using GenNeg.Benchmarks;
 using GenNeg.Cli;
@@ -38,5 +39,29 @@ public class BenchmarkTests
         // Only the genneg program restarts itself with the settings; the test host has them only if started so.
         Assert.Equal(Runtime.AllocatorSettings.Applied ? 1 : 0, figures["glibc allocator settings applied (1 = yes)"]);
         Assert.All(figures.Where(f => !f.Key.StartsWith("glibc", StringComparison.Ordinal)), f => Assert.True(f.Value > 0, f.Key));
+    }
+
+    [Fact]
+    public async Task The_genneg_program_restarts_itself_with_the_allocator_settings()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var folder = new TempFolder();
+        var json = folder.Combine("bench.json");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { typeof(GenNegCli).Assembly.Location, "bench", "--json", json, "--set", "sampler.batch_size=400",
+                                         "--set", "sampler.steps=4", "--set", "train.batch_size=200", "--set", "genneg.classifier.batch_size=256",
+                                         "--set", "model.hidden=64" })
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("GLIBC_TUNABLES");
+        start.Environment.Remove("GENNEG_ALLOCATOR_RESTARTED");
+        start.Environment.Remove(Runtime.AllocatorSettings.OptOutVariable);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        Assert.Matches(@"glibc allocator settings applied \(1 = yes\)\s+1\s", output);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Contains(document.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString()!.StartsWith("glibc") && f.GetProperty("value").GetDouble() == 1);
     }
 }

@@ -113,6 +113,29 @@ public class EdmTests
         Assert.True(shared.allclose(perSample, rtol: 1e-5, atol: 1e-6));
     }
 
+    [Fact]
+    public void Sliced_evaluation_gives_the_whole_batch_result_for_shared_and_per_row_noise_levels()
+    {
+        random.manual_seed(1);
+        using var network = new ResidualMlp(new MlpShape(2, 2, Hidden: 32));
+        using var generator = new Generator(3);
+        foreach (var p in network.parameters()) using (no_grad()) p.normal_(0, 0.2, generator);
+        using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
+        var sliced = new ChunkedDenoiser(denoiser, rows: 4);
+        using var x = randn([10, 2], generator: generator);   // slices of 4, 4 and 2 rows
+        using var shared = tensor(new[] { 0.7f });
+        using var perRow = rand([10], generator: generator) + 0.1;
+        using (var whole = denoiser.Denoise(x, shared))
+        using (var inSlices = sliced.Denoise(x, shared))
+            Assert.True(inSlices.allclose(whole, rtol: 1e-5, atol: 1e-6));
+        using (var whole = denoiser.Denoise(x, perRow))
+        using (var inSlices = sliced.Denoise(x, perRow))
+        {
+            Assert.Equal(whole.shape, inSlices.shape);
+            Assert.True(inSlices.allclose(whole, rtol: 1e-5, atol: 1e-6));
+        }
+    }
+
     private sealed class ConstantDenoiser : IDenoiser
     {
         public Tensor Denoise(Tensor x, Tensor sigma) => zeros_like(x);

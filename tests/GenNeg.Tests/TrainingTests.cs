@@ -132,7 +132,8 @@ public class TrainingTests
             new GenNeg.Networks.ResidualMlp(new GenNeg.Networks.MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
         foreach (var p in classifier.parameters()) p.requires_grad = false;
         var counts = new List<long>();
-        var guided = new GenNeg.Guidance.GuidedDenoiser(new GaussianDenoiser(1.0), [classifier]);
+        // Evaluated in slices of 24 rows (of 64), as loaded stages are.
+        var guided = new ChunkedDenoiser(new GenNeg.Guidance.GuidedDenoiser(new GaussianDenoiser(1.0), [classifier]), rows: 24);
         var counting = new CountingDenoiser(guided, counts);
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
