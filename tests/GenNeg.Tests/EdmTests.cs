@@ -102,11 +102,8 @@ public class EdmTests
     [Fact]
     public void Shared_noise_level_gives_the_same_output_as_per_sample_levels()
     {
-        random.manual_seed(1);
-        using var network = new ResidualMlp(new MlpShape(2, 2, Hidden: 32));
         using var generator = new Generator(2);
-        foreach (var p in network.parameters()) using (no_grad()) p.normal_(0, 0.2, generator);
-        using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
+        using var denoiser = RandomDenoiser(generator);
         using var x = randn([8, 2], generator: generator);
         using var shared = denoiser.Denoise(x, tensor(new[] { 0.7f }));
         using var perSample = denoiser.Denoise(x, full([8], 0.7f));
@@ -116,11 +113,8 @@ public class EdmTests
     [Fact]
     public void Sliced_evaluation_gives_the_whole_batch_result_for_shared_and_per_row_noise_levels()
     {
-        random.manual_seed(1);
-        using var network = new ResidualMlp(new MlpShape(2, 2, Hidden: 32));
         using var generator = new Generator(3);
-        foreach (var p in network.parameters()) using (no_grad()) p.normal_(0, 0.2, generator);
-        using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
+        using var denoiser = RandomDenoiser(generator);
         var sliced = new ChunkedDenoiser(denoiser, rows: 4);
         using var x = randn([10, 2], generator: generator);   // slices of 4, 4 and 2 rows
         using var shared = tensor(new[] { 0.7f });
@@ -134,6 +128,14 @@ public class EdmTests
             Assert.Equal(whole.shape, inSlices.shape);
             Assert.True(inSlices.allclose(whole, rtol: 1e-5, atol: 1e-6));
         }
+    }
+
+    /// <summary>A small EDM denoiser with every weight drawn at random (a fresh one starts at D = c_skip x).</summary>
+    private static PreconditionedDenoiser RandomDenoiser(Generator generator)
+    {
+        var network = new ResidualMlp(new MlpShape(2, 2, Hidden: 32));
+        foreach (var p in network.parameters()) using (no_grad()) p.normal_(0, 0.2, generator);
+        return new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
     }
 
     private sealed class ConstantDenoiser : IDenoiser
