@@ -43,28 +43,40 @@ public sealed class Benchmark
 
         Add("threads", get_num_threads(), "");
         Add("glibc allocator settings applied (1 = yes)", Runtime.AllocatorSettings.Applied ? 1 : 0, "");
-
         using var denoiser = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+        AddTrainingFigures(denoiser.Network.Shape, Add);
+        AddSamplerFigures(denoiser, Add);
+        AddDrawingFigures(denoiser, Add);
+        Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
+        return figures;
+    }
+
+    private void AddTrainingFigures(MlpShape shape, Action<string, double, string> add)
+    {
+        var trainBatch = config.Train.BatchSize;
+        var stepFlops = TrainingStepFlops(shape, trainBatch);
+        var rounds = RooflineAndTrainingStep(trainBatch);
+        add("matmul 2048x2048 float32", Medians.Of(rounds.Select(r => r.MatmulGflops)), "GFLOP/s");
+        var trainSeconds = Medians.Of(rounds.Select(r => r.TrainSeconds));
+        add($"baseline training, training loop (batch {trainBatch})", 1 / trainSeconds, "it/s");
+        add("baseline training, effective", stepFlops / trainSeconds / 1e9, "GFLOP/s");
+        add("baseline training, fraction of matmul rate", Medians.Of(rounds.Select(r => stepFlops / r.TrainSeconds / 1e9 / r.MatmulGflops)), "");
+        var classifierBatch = config.Genneg.Classifier.BatchSize;
+        using var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6);
+        add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
+    }
+
+    /// <summary>
+    /// All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike. Each is
+    /// evaluated in cache-sized slices as the library does, except the two that measure what slicing saves.
+    /// </summary>
+    private void AddSamplerFigures(PreconditionedDenoiser denoiser, Action<string, double, string> add)
+    {
         using var classifierA = ModelFactory.CreateClassifier(config.Model, 2, 2);
         using var classifierB = ModelFactory.CreateClassifier(config.Model, 2, 3);
         RandomiseOutputs(classifierA, classifierB);
-
-        var trainBatch = config.Train.BatchSize;
-        var stepFlops = TrainingStepFlops(denoiser.Network.Shape, trainBatch);
-        var rounds = RooflineAndTrainingStep(trainBatch);
-        Add("matmul 2048x2048 float32", Median(rounds.Select(r => r.MatmulGflops)), "GFLOP/s");
-        var trainSeconds = Median(rounds.Select(r => r.TrainSeconds));
-        Add($"baseline training, training loop (batch {trainBatch})", 1 / trainSeconds, "it/s");
-        Add("baseline training, effective", stepFlops / trainSeconds / 1e9, "GFLOP/s");
-        Add("baseline training, fraction of matmul rate", Median(rounds.Select(r => stepFlops / r.TrainSeconds / 1e9 / r.MatmulGflops)), "");
-        var classifierBatch = config.Genneg.Classifier.BatchSize;
-        using (var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6))
-            Add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
-
-        // All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike. Each is
-        // evaluated in cache-sized slices as the library does, except the two that measure what slicing saves.
-        var batch = config.Sampler.BatchSize;
         using var distilled = ModelFactory.CreateDenoiser(config.Model, 2, 4);
+        var batch = config.Sampler.BatchSize;
         IDenoiser[] variants =
         [
             new ChunkedDenoiser(denoiser), new ChunkedDenoiser(new PerSampleNoiseLevel(denoiser)), denoiser,
@@ -75,28 +87,29 @@ public sealed class Benchmark
         const int Base = 0, PerSample = 1, Unsliced = 2, One = 3, Two = 4, Distilled = 5, OneUnsliced = 6;
         var timings = StepLatency.Measure(variants, 2, batch, SamplerRepetitions, warmUp: 3);
         var (baseStep, twoStep) = (timings.Median(Base), timings.Median(Two));
-        Add($"sampler step, baseline (batch {batch})", baseStep, "ms");
-        Add("sampler step, baseline, time conditioning per sample", timings.Median(PerSample), "ms");
-        Add("speed-up of shared time conditioning", timings.MedianOfRounds(t => t[PerSample] / t[Base]), "x");
-        Add($"sampler step, baseline, one {batch}-row slice", timings.Median(Unsliced), "ms");
-        Add($"speed-up of {ChunkedDenoiser.DefaultRows}-row slices", timings.MedianOfRounds(t => t[Unsliced] / t[Base]), "x");
-        Add($"sampler step, baseline + 1 classifier, one {batch}-row slice", timings.Median(OneUnsliced), "ms");
-        Add($"speed-up of {ChunkedDenoiser.DefaultRows}-row slices, baseline + 1 classifier", timings.MedianOfRounds(t => t[OneUnsliced] / t[One]), "x");
-        Add("sampler step, baseline + 1 classifier", timings.Median(One), "ms");
-        Add("sampler step, baseline + 2 classifiers", twoStep, "ms");
-        Add("sampler step, distilled", timings.Median(Distilled), "ms");
-        Add("distilled step / baseline step", timings.MedianOfRounds(t => t[Distilled] / t[Base]), "x");
-        Add("cost of each stacked classifier (x baseline step)", timings.MedianOfRounds(t => (t[Two] - t[Base]) / 2 / t[Base]), "x");
+        add($"sampler step, baseline (batch {batch})", baseStep, "ms");
+        add("sampler step, baseline, time conditioning per sample", timings.Median(PerSample), "ms");
+        add("speed-up of shared time conditioning", timings.MedianOfRounds(t => t[PerSample] / t[Base]), "x");
+        add($"sampler step, baseline, one {batch}-row slice", timings.Median(Unsliced), "ms");
+        add($"speed-up of {ChunkedDenoiser.DefaultRows}-row slices", timings.MedianOfRounds(t => t[Unsliced] / t[Base]), "x");
+        add($"sampler step, baseline + 1 classifier, one {batch}-row slice", timings.Median(OneUnsliced), "ms");
+        add($"speed-up of {ChunkedDenoiser.DefaultRows}-row slices, baseline + 1 classifier", timings.MedianOfRounds(t => t[OneUnsliced] / t[One]), "x");
+        add("sampler step, baseline + 1 classifier", timings.Median(One), "ms");
+        add("sampler step, baseline + 2 classifiers", twoStep, "ms");
+        add("sampler step, distilled", timings.Median(Distilled), "ms");
+        add("distilled step / baseline step", timings.MedianOfRounds(t => t[Distilled] / t[Base]), "x");
+        add("cost of each stacked classifier (x baseline step)", timings.MedianOfRounds(t => (t[Two] - t[Base]) / 2 / t[Base]), "x");
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
-        Add("sampling, baseline", SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
-        Add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
+        add("sampling, baseline", SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
+        add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
+    }
 
+    private void AddDrawingFigures(IDenoiser denoiser, Action<string, double, string> add)
+    {
         var (drawRate, samplingRate, infraction) = DrawAndSampleRates(new ChunkedDenoiser(denoiser));
-        Add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
-        Add("sampling as many, without the oracle and the data set", samplingRate, "samples/s");
-        Add("drawing rate / sampling rate", drawRate / samplingRate, "");
-        Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
-        return figures;
+        add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
+        add("sampling as many, without the oracle and the data set", samplingRate, "samples/s");
+        add("drawing rate / sampling rate", drawRate / samplingRate, "");
     }
 
     /// <summary>Sampler step and sampling rate of each stage of a real run, all timed in turns.</summary>
@@ -133,7 +146,7 @@ public sealed class Benchmark
         var a = randn(n, n);
         var b = randn(n, n);
         for (var round = 0; round < Rounds; round++)
-            rounds.Add((2.0 * n * n * n / Median(() => a.matmul(b).Dispose()) / 1e9, TrainingStepSeconds(batch)));
+            rounds.Add((2.0 * n * n * n / MedianSeconds(() => a.matmul(b).Dispose()) / 1e9, TrainingStepSeconds(batch)));
         return rounds;
     }
 
@@ -183,7 +196,7 @@ public sealed class Benchmark
         var formalism = ModelFactory.Formalism(config.Model);
         var loss = ImportanceWeightedLoss.ForAlpha(0.95);
         classifier.train();
-        var seconds = Median(() =>
+        var seconds = MedianSeconds(() =>
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
@@ -251,7 +264,7 @@ public sealed class Benchmark
     }
 
     /// <summary>Median seconds of an action over the repetitions after a warm-up.</summary>
-    private static double Median(Action action)
+    private static double MedianSeconds(Action action)
     {
         var times = new List<double>();
         for (var i = 0; i < WarmUp + Repetitions; i++)
@@ -260,12 +273,6 @@ public sealed class Benchmark
             action();
             if (i >= WarmUp) times.Add(clock.Elapsed.TotalSeconds);
         }
-        return Median(times);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
+        return Medians.Of(times);
     }
 }

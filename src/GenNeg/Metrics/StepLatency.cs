@@ -12,14 +12,19 @@ namespace GenNeg.Metrics;
 public sealed record StepTimings(IReadOnlyList<double[]> Rounds)
 {
     /// <summary>The median step time of one model.</summary>
-    public double Median(int model) => MedianOf(Rounds.Select(round => round[model]));
+    public double Median(int model) => Medians.Of(Rounds.Select(round => round[model]));
 
     /// <summary>The median over rounds of a figure computed from each round's step times.</summary>
-    public double MedianOfRounds(Func<double[], double> figure) => MedianOf(Rounds.Select(figure));
+    public double MedianOfRounds(Func<double[], double> figure) => Medians.Of(Rounds.Select(figure));
+}
 
-    private static double MedianOf(IEnumerable<double> values)
+/// <summary>Medians of timings (the upper middle value for an even count).</summary>
+public static class Medians
+{
+    public static double Of(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
+        if (sorted.Count == 0) throw new ArgumentException("no values to take the median of", nameof(values));
         return sorted[sorted.Count / 2];
     }
 }
