@@ -27,7 +27,7 @@ public sealed class FlatParameters : IDisposable
 
     /// <summary>
     /// Each weight tensor starts on a 64-byte boundary, as libtorch allocates it on its own, so the matrix kernels take
-    /// the same aligned paths (and give the same results) as before gathering; the gaps hold zeros.
+    /// the same aligned paths as before gathering; the gaps hold zeros.
     /// </summary>
     private const long AlignmentElements = 64 / sizeof(float);
 
