@@ -18,16 +18,6 @@ public sealed record StepTimings(IReadOnlyList<double[]> Rounds)
     public double MedianOfRounds(Func<double[], double> figure) => Medians.Of(Rounds.Select(figure));
 }
 
-/// <summary>Medians of timings (the upper middle value for an even count).</summary>
-public static class Medians
-{
-    public static double Of(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        if (sorted.Count == 0) throw new ArgumentException("no values to take the median of", nameof(values));
-        return sorted[sorted.Count / 2];
-    }
-}
 
 /// <summary>
 /// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch. Several models are
