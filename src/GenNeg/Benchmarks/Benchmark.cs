@@ -161,51 +161,55 @@ public sealed class Benchmark
         return 2.0 * (3 * perSample - firstLayers) * batch;
     }
 
-    /// <summary>Seconds per step of the library's own training loop (EMA, loss reads and checkpoint included).</summary>
+    /// <summary>Seconds per step of the library's own training loop on the baseline denoiser (with EMA).</summary>
     private double TrainingStepSeconds(int batch)
+    {
+        using var model = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+        using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 1);
+        using var generator = new Generator(0);
+        using var data = randn([batch, 2], generator: generator);
+        var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
+        return LoopStepSeconds(model, ema, g => loss.Compute(model, data, g).mean(), config.Train.LearningRate, generator);
+    }
+
+    /// <summary>Seconds per step of the library's own training loop on a classifier with the importance-weighted loss.</summary>
+    private double ClassifierStepSeconds(TimeDependentClassifier classifier, int batch)
+    {
+        using var generator = new Generator(0);
+        using var data = randn([batch, 2], generator: generator);
+        using var labels = (rand(batch, generator: generator) > 0.5).to(ScalarType.Float32);
+        var formalism = ModelFactory.Formalism(config.Model);
+        var loss = ImportanceWeightedLoss.ForAlpha(0.95);
+        Tensor StepLoss(Generator g)
+        {
+            var (sigma, noisy) = Noising.Perturb(formalism, data, g);
+            return loss.Compute(classifier.Logit(noisy, sigma), labels).mean();
+        }
+        return LoopStepSeconds(classifier, null, StepLoss, config.Genneg.Classifier.LearningRate, generator);
+    }
+
+    /// <summary>
+    /// Seconds per step of <see cref="TrainingLoop"/> (gathered weights, EMA when given, loss reads and the final
+    /// checkpoint included), after a warm-up run.
+    /// </summary>
+    private static double LoopStepSeconds(nn.Module model, nn.Module? ema, Func<Generator, Tensor> stepLoss, double learningRate, Generator generator)
     {
         const int Steps = 40;
         var checkpoint = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.ckpt");
         try
         {
-            using var model = ModelFactory.CreateDenoiser(config.Model, 2, 1);
-            using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 1);
-            using var generator = new Generator(0);
-            using var data = randn([batch, 2], generator: generator);
-            var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
             var loop = new TrainingLoop(NullLogger<TrainingLoop>.Instance);
-            var options = new TrainingOptions(Steps, config.Train.LearningRate, 0, 0.99, int.MaxValue);
-            loop.Run(model, ema, g => loss.Compute(model, data, g).mean(), options with { Iterations = 20 }, checkpoint, generator);   // warm-up
+            var options = new TrainingOptions(Steps, learningRate, 0, 0.99, int.MaxValue);
+            loop.Run(model, ema, stepLoss, options with { Iterations = 20 }, checkpoint, generator);   // warm-up
             File.Delete(checkpoint);
             var clock = Stopwatch.StartNew();
-            loop.Run(model, ema, g => loss.Compute(model, data, g).mean(), options, checkpoint, generator);
+            loop.Run(model, ema, stepLoss, options, checkpoint, generator);
             return clock.Elapsed.TotalSeconds / Steps;
         }
         finally
         {
             File.Delete(checkpoint);
         }
-    }
-
-    private double ClassifierStepSeconds(TimeDependentClassifier classifier, int batch)
-    {
-        using var generator = new Generator(0);
-        using var data = randn([batch, 2], generator: generator);
-        using var labels = (rand(batch, generator: generator) > 0.5).to(ScalarType.Float32);
-        using var optimizer = optim.Adam(classifier.parameters(), config.Genneg.Classifier.LearningRate);
-        var formalism = ModelFactory.Formalism(config.Model);
-        var loss = ImportanceWeightedLoss.ForAlpha(0.95);
-        classifier.train();
-        var seconds = MedianSeconds(() =>
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var (sigma, noisy) = Noising.Perturb(formalism, data, generator);
-            loss.Compute(classifier.Logit(noisy, sigma), labels).mean().backward();
-            optimizer.step();
-        });
-        classifier.eval();
-        return seconds;
     }
 
     /// <summary>
