@@ -18,7 +18,6 @@ public sealed record StepTimings(IReadOnlyList<double[]> Rounds)
     public double MedianOfRounds(Func<double[], double> figure) => Medians.Of(Rounds.Select(figure));
 }
 
-
 /// <summary>
 /// Wall time of one sampler step (two denoiser evaluations, as in a Heun step) at a given batch. Several models are
 /// timed in turns, round by round and in a fresh random order each round, so that changes of machine load and what
