@@ -5,6 +5,7 @@
 // edges. One Gen-neG iteration with this oracle removes most of that leak.
 //
 //   dotnet run --project samples/CustomOracle -c Release -- [run folder]
+using GenNeg;
 using GenNeg.Configuration;
 using GenNeg.Oracles;
 using GenNeg.Workflows;
@@ -15,8 +16,8 @@ var runPath = args.Length > 0 ? args[0] : Path.Combine("runs", "custom-oracle");
 var configPath = Path.Combine(AppContext.BaseDirectory, "checkerboard-quick.yaml");
 
 using var loggers = LoggerFactory.Create(builder => builder.AddSimpleConsole(o => o.SingleLine = true));
-var oracles = OracleRegistry.CreateDefault();
-oracles.Register("inside-board", () => new InsideBoardOracle());
+var registries = Registries.CreateDefault();
+registries.Oracles.Register("inside-board", () => new InsideBoardOracle());
 
 // A short budget: this is a demonstration, not a benchmark.
 var config = ConfigLoader.LoadFile(configPath,
@@ -26,10 +27,10 @@ var config = ConfigLoader.LoadFile(configPath,
 ]);
 
 var resume = File.Exists(Path.Combine(runPath, "config.yaml"));
-new BaselineTraining(loggers, oracles).Run(new BaselineTrainingRequest(config, runPath, resume));
-var evaluation = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles);
+new BaselineTraining(loggers, registries).Run(new BaselineTrainingRequest(config, runPath, resume));
+var evaluation = new Evaluation(loggers.CreateLogger<Evaluation>(), registries);
 var before = evaluation.Run(new EvaluationRequest(runPath, "baseline"));
-var after = new GenNegIteration(loggers, oracles).Run(new IterationRequest(runPath));
+var after = new GenNegIteration(loggers, registries).Run(new IterationRequest(runPath));
 
 Console.WriteLine($"Samples off the board: baseline {before.InfractionRate:P2}, after one Gen-neG iteration {after.Metrics.InfractionRate:P2} " +
                   $"(alpha {after.Classifier.Alpha:F4}; MMD {before.Mmd:G3} -> {after.Metrics.Mmd:G3})");

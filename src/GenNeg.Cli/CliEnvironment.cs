@@ -1,5 +1,4 @@
 using GenNeg.Cli.Console;
-using GenNeg.Oracles;
 using Microsoft.Extensions.Logging;
 
 namespace GenNeg.Cli;
@@ -11,7 +10,7 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool i
     public TextWriter Error { get; } = error;
     public CancellationToken Cancellation { get; } = cancellation;
     public ProgressDisplay Progress { get; } = new(error, interactive);
-    public OracleRegistry Oracles { get; } = OracleRegistry.CreateDefault();
+    public Registries Registries { get; } = Registries.CreateDefault();
 
     /// <summary>Loggers writing to stderr, and to the run's log.txt once the run folder exists.</summary>
     public ILoggerFactory CreateLoggers(string? runPath, bool verbose)

@@ -47,10 +47,10 @@ public class DistillationAndPipelineTests
         using var folder = new TempFolder();
         var run = folder.Combine("run");
         var config = ConfigLoader.Parse(TinyPipeline, ["train.iterations=30"]);
-        var oracles = OracleRegistry.CreateDefault();
-        new BaselineTraining(NullLoggerFactory.Instance, oracles).Run(new BaselineTrainingRequest(config, run, Resume: false));
+        var registries = Registries.CreateDefault();
+        new BaselineTraining(NullLoggerFactory.Instance, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
 
-        var (stage, metrics) = new Distillation(NullLoggerFactory.Instance, oracles).Run(new DistillationRequest(run, "baseline"));
+        var (stage, metrics) = new Distillation(NullLoggerFactory.Instance, registries).Run(new DistillationRequest(run, "baseline"));
 
         Assert.Equal("distilled-1", stage.Name);
         Assert.Empty(stage.Classifiers);
@@ -94,8 +94,8 @@ public class DistillationAndPipelineTests
         using var folder = new TempFolder();
         var config = ConfigLoader.Parse(TinyPipeline);
         var run = folder.Combine("run");
-        var oracles = OracleRegistry.CreateDefault();
-        var pipeline = new Pipeline(NullLoggerFactory.Instance, oracles);
+        var registries = Registries.CreateDefault();
+        var pipeline = new Pipeline(NullLoggerFactory.Instance, registries);
 
         // Stop it inside the Gen-neG iteration's classifier training, then run it again.
         using var stop = new CancellationTokenSource();
@@ -135,7 +135,7 @@ public class DistillationAndPipelineTests
         using var folder = new TempFolder();
         var config = ConfigLoader.Parse(TinyPipeline, ["model.formalism=ddpm", "model.timesteps=100", $"sampler.name={sampler}", "sampler.eta=1"]);
         var run = folder.Combine("run");
-        var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, OracleRegistry.CreateDefault()).Run(new PipelineRequest(config, run));
+        var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, Registries.CreateDefault()).Run(new PipelineRequest(config, run));
 
         Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
         Assert.Equal("r-ELBO", report.Likelihood);

@@ -1,6 +1,7 @@
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Networks;
+using GenNeg.Domains.Checkerboard;
 using GenNeg.Oracles;
 using GenNeg.Runs;
 using GenNeg.Sampling;

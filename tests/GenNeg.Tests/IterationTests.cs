@@ -77,9 +77,9 @@ public class IterationTests
     {
         using var folder = new TempFolder();
         var run = TrainTinyBaseline(folder);
-        var oracles = OracleRegistry.CreateDefault();
-        oracles.Register("always-valid", () => new AlwaysValid());
-        var iteration = new GenNegIteration(NullLoggerFactory.Instance, oracles);
+        var registries = Registries.CreateDefault();
+        registries.Oracles.Register("always-valid", () => new AlwaysValid());
+        var iteration = new GenNegIteration(NullLoggerFactory.Instance, registries);
 
         var error = Assert.Throws<GenNegException>(() =>
             iteration.Run(new IterationRequest(run, ["oracle=always-valid", "genneg.max_draws=400"])));

@@ -1,5 +1,6 @@
 using GenNeg.Diffusion;
 using GenNeg.Metrics;
+using GenNeg.Domains.Checkerboard;
 using GenNeg.Oracles;
 using static TorchSharp.torch;
 

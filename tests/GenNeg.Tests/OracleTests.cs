@@ -1,4 +1,5 @@
 using GenNeg.Data;
+using GenNeg.Domains.Checkerboard;
 using GenNeg.Oracles;
 using static TorchSharp.torch;
 
@@ -42,11 +43,12 @@ public class OracleTests
     [Fact]
     public void Registry_resolves_built_ins_and_user_oracles_and_names_the_known_ones_on_a_miss()
     {
-        var registry = OracleRegistry.CreateDefault();
-        Assert.IsType<CheckerboardOracle>(registry.Resolve("checkerboard"));
+        var registry = Registries.CreateDefault().Oracles;
+        using var data = new DataSplit(zeros(4, 2), zeros(4, 2));
+        Assert.IsType<CheckerboardOracle>(registry.Resolve("checkerboard", data));
         registry.Register("mine", () => new CheckerboardOracle());
-        Assert.NotNull(registry.Resolve("mine"));
-        var error = Assert.Throws<GenNegException>(() => registry.Resolve("ring"));
+        Assert.NotNull(registry.Resolve("mine", data));
+        var error = Assert.Throws<GenNegException>(() => registry.Resolve("ring", data));
         Assert.Equal("unknown oracle 'ring'; known oracles: checkerboard, mine", error.Message);
     }
 }

@@ -12,7 +12,7 @@ namespace GenNeg.Tests;
 
 public class TrainingTests
 {
-    private static BaselineTraining Trainer() => new(NullLoggerFactory.Instance, OracleRegistry.CreateDefault());
+    private static BaselineTraining Trainer() => new(NullLoggerFactory.Instance, Registries.CreateDefault());
 
     [Fact]
     public void Interrupted_and_resumed_training_ends_with_the_same_weights_as_an_uninterrupted_run()

@@ -20,7 +20,7 @@ internal sealed class DistillCommand : Command
         {
             var request = new DistillationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(set) ?? []);
             var (distilled, metrics) = environment.Progress.Show(progress =>
-                new Distillation(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
+                new Distillation(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{distilled.Name}: {metrics.Summary}");
             return ExitCodes.Success;
         }));

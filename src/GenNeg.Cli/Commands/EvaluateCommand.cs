@@ -26,7 +26,7 @@ internal sealed class EvaluateCommand : Command
         {
             var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples));
             var metrics = environment.Progress.Show(progress =>
-                new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Oracles).Run(request, progress, environment.Cancellation));
+                new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine(parse.GetValue(json)
                 ? JsonSerializer.Serialize(metrics, JsonOutput)
                 : $"{metrics.Stage}: {metrics.Summary} " +

@@ -30,7 +30,7 @@ internal sealed class IterateCommand : Command
             if (parse.GetValue(oracle) is { } name) overrides.Add($"oracle={name}");
             if (parse.GetValue(perClass) is { } n) overrides.Add($"genneg.per_class={n}");
 
-            var workflow = new GenNegIteration(loggers, environment.Oracles);
+            var workflow = new GenNegIteration(loggers, environment.Registries);
             for (var i = 0; i < count; i++)
             {
                 var request = new IterationRequest(parse.GetRequiredValue(run), overrides, i == 0 ? parse.GetValue(stage) : null);

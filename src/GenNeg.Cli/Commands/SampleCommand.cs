@@ -27,7 +27,7 @@ internal sealed class SampleCommand : Command
         {
             var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed));
             var summary = environment.Progress.Show(progress =>
-                new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Oracles).Run(request, progress, environment.Cancellation));
+                new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
             return ExitCodes.Success;
         }));

@@ -33,7 +33,7 @@ internal sealed class TrainBaselineCommand : Command
 
             var request = new BaselineTrainingRequest(resolved, runPath, parse.GetValue(resume));
             var stage = environment.Progress.Show(progress =>
-                new BaselineTraining(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
+                new BaselineTraining(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"Trained stage '{stage.Name}' in {runPath}");
             return ExitCodes.Success;
         }));

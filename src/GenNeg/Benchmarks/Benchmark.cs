@@ -4,6 +4,7 @@ using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;
+using GenNeg.Domains.Checkerboard;
 using GenNeg.Oracles;
 using GenNeg.Sampling;
 using GenNeg.Training;
@@ -118,9 +119,9 @@ public sealed class Benchmark
         var config = run.LoadConfig();
         var records = run.LoadManifest().Stages;
         if (records.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
-        using var data = Data.Datasets.Load(config.Data);
+        using var data = Registries.CreateDefault().DataSets.Resolve(config.Data.Name).Load(config.Data);
         var batch = config.Sampler.BatchSize;
-        var steps = Workflows.LoadedStage.TimeSamplerSteps(run, config, records, data.Dimension, batch);
+        var steps = Workflows.LoadedStage.TimeSamplerSteps(run, config, records, (int)data.SampleSize, batch);
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         return records.SelectMany((record, i) => new[]
         {

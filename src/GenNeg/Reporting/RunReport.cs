@@ -46,14 +46,14 @@ public static class RunReport
     /// Collects every evaluated stage's figures and times one sampler step of each, all in one measurement so the
     /// latencies compare like with like.
     /// </summary>
-    public static RunReportData Build(RunFolder run, GenNegConfig config)
+    public static RunReportData Build(RunFolder run, GenNegConfig config, Registries registries)
     {
         var metrics = Evaluation.Recorded(run);
         var evaluated = run.LoadManifest().Stages.Where(stage => metrics.ContainsKey(stage.Name)).Select(stage => metrics[stage.Name]).ToList();
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
-        using var data = Datasets.Load(config.Data);
-        var latencies = LoadedStage.TimeSamplerSteps(run, config, evaluated.Select(m => run.Stage(m.Stage)).ToList(), data.Dimension,
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        var latencies = LoadedStage.TimeSamplerSteps(run, config, evaluated.Select(m => run.Stage(m.Stage)).ToList(), (int)data.SampleSize,
             config.Report.LatencyBatchSize);
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
@@ -71,7 +71,7 @@ public static class RunReport
             var samples = run.PathOf(Evaluation.SamplesFile(row.Stage));
             if (!File.Exists(samples)) continue;
             var figure = $"{FigureFolder}/{row.Stage}.png";
-            AtomicFile.WriteAllBytes(run.PathOf(figure), SampleScatterPlot.RenderPng(SampleCsv.ReadPoints(samples), row.Stage));
+            AtomicFile.WriteAllBytes(run.PathOf(figure), GenNeg.Domains.Checkerboard.CheckerboardScatterPlot.RenderPng(SampleCsv.ReadPoints(samples), row.Stage));
             scatters.Add(figure);
         }
         AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows, report.LikelihoodTitle));

@@ -22,23 +22,23 @@ public sealed class BaselineTraining
     public const string CheckpointFile = "baseline/training.ckpt";
 
     private readonly ILoggerFactory loggers;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public BaselineTraining(ILoggerFactory loggers, OracleRegistry oracles)
+    public BaselineTraining(ILoggerFactory loggers, Registries registries)
     {
         this.loggers = loggers;
-        this.oracles = oracles;
+        this.registries = registries;
     }
 
     public StageRecord Run(BaselineTrainingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var config = request.Config;
-        oracles.Resolve(config.Oracle);
+        registries.Oracles.EnsureKnown(config.Oracle);
         var run = request.Resume ? OpenForResume(request) : CreateFresh(request);
         run.EnsureFolder(StageName);
 
-        using var data = Datasets.Load(config.Data);
-        using var denoiser = ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed);
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        using var denoiser = ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed);
         using var generator = new Generator((ulong)config.Seed);
         var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
@@ -46,7 +46,7 @@ public sealed class BaselineTraining
 
         Tensor StepLoss(Generator g) => loss.Compute(denoiser, TrainingLoop.Batch(train, batchSize, g), g).mean();
 
-        AveragedTraining.Run(loggers, denoiser, () => ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), StepLoss,
+        AveragedTraining.Run(loggers, denoiser, () => ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), StepLoss,
             TrainingOptions.From(config.Train), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
             (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
         var stage = new StageRecord(StageName, DenoiserFile, []);

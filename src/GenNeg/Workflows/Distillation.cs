@@ -25,12 +25,12 @@ public sealed class Distillation
     public const string StagePrefix = "distilled-";
 
     private readonly ILoggerFactory loggers;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public Distillation(ILoggerFactory loggers, OracleRegistry oracles)
+    public Distillation(ILoggerFactory loggers, Registries registries)
     {
         this.loggers = loggers;
-        this.oracles = oracles;
+        this.registries = registries;
     }
 
     public (StageRecord Stage, StageMetrics Metrics) Run(DistillationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
@@ -47,9 +47,9 @@ public sealed class Distillation
         var teacherStage = run.Stage(ResumedTeacher(run, folder) ?? request.FromStage);
         AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
 
-        using var data = Datasets.Load(config.Data);
-        using var teacher = LoadedStage.Load(run, config, teacherStage, data.Dimension);
-        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), run.PathOf(teacherStage.Denoiser));
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        using var teacher = LoadedStage.Load(run, config, teacherStage, (int)data.SampleSize);
+        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), run.PathOf(teacherStage.Denoiser));
         using var generator = new Generator((ulong)(config.Seed + 104_729));
         var loss = new DistillationLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
@@ -58,12 +58,12 @@ public sealed class Distillation
         Tensor StepLoss(Generator g) => loss.Compute(teacher.Denoiser, student, TrainingLoop.Batch(train, batchSize, g), g).mean();
 
         var weights = folder + "denoiser.bin";
-        AveragedTraining.Run(loggers, student, () => ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), StepLoss,
+        AveragedTraining.Run(loggers, student, () => ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), StepLoss,
             TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
             progress.Training($"distill {teacherStage.Name}"), cancellation);
 
         var stage = new StageRecord(name, weights, []);
-        var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
+        var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
         run.SaveManifest(run.LoadManifest().WithStage(stage));
         return (stage, metrics);

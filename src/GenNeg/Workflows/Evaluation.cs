@@ -49,12 +49,12 @@ public sealed class Evaluation
     private const long SeedOffset = 1_000_003;
 
     private readonly ILogger<Evaluation> logger;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public Evaluation(ILogger<Evaluation> logger, OracleRegistry oracles)
+    public Evaluation(ILogger<Evaluation> logger, Registries registries)
     {
         this.logger = logger;
-        this.oracles = oracles;
+        this.registries = registries;
     }
 
     public StageMetrics Run(EvaluationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
@@ -71,15 +71,15 @@ public sealed class Evaluation
     {
         if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
         var clock = Stopwatch.StartNew();
-        var oracle = oracles.Resolve(config.Oracle);
-        using var data = Datasets.Load(config.Data);
-        using var stage = LoadedStage.Load(run, config, record, data.Dimension);
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        var oracle = registries.Oracles.Resolve(config.Oracle, data);
+        using var stage = LoadedStage.Load(run, config, record, (int)data.SampleSize);
         using var generator = new Generator((ulong)(config.Seed + SeedOffset));
         var formalism = ModelFactory.Formalism(config.Model);
         var sampler = formalism.CreateSampler(config.Sampler);
 
         var samplingClock = Stopwatch.StartNew();
-        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.Dimension, config.Sampler.BatchSize, generator,
+        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, (int)data.SampleSize, config.Sampler.BatchSize, generator,
             (progress ?? IWorkflowProgress.None).Sampling($"evaluate {record.Name}"), cancellation);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 

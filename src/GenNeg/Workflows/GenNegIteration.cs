@@ -33,12 +33,12 @@ public sealed class GenNegIteration
 
     private readonly ILoggerFactory loggers;
     private readonly ILogger<GenNegIteration> logger;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public GenNegIteration(ILoggerFactory loggers, OracleRegistry oracles)
+    public GenNegIteration(ILoggerFactory loggers, Registries registries)
     {
         this.loggers = loggers;
-        this.oracles = oracles;
+        this.registries = registries;
         logger = loggers.CreateLogger<GenNegIteration>();
     }
 
@@ -51,17 +51,17 @@ public sealed class GenNegIteration
         var name = StagePrefix + number;
         var folder = name + "/";
         var (config, state) = PrepareFolder(run, folder, request, number);
-        var oracle = oracles.Resolve(config.Oracle);
         var settings = config.Genneg;
         var from = run.Stage(state.BaseStage);
 
-        using var data = Datasets.Load(config.Data);
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        var oracle = registries.Oracles.Resolve(config.Oracle, data);
         using var generator = new Generator((ulong)state.Seed);
 
         // Lines 6-9: synthetic data from the current model, alpha from all draws.
         var drawClock = Stopwatch.StartNew();
         var balanced = settings.Ablation != "imbalanced";
-        using var synthetic = DrawSyntheticSet(run, config, from, folder, data.Dimension, oracle, balanced, generator, progress, cancellation);
+        using var synthetic = DrawSyntheticSet(run, config, from, folder, (int)data.SampleSize, oracle, balanced, generator, progress, cancellation);
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;
         logger.LogInformation("{Stage}: drew {Drawn} samples, {Positives} valid and {Negatives} invalid: alpha = {Alpha:F4}",
             name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, synthetic.Alpha);
@@ -71,14 +71,14 @@ public sealed class GenNegIteration
         var trainClock = Stopwatch.StartNew();
         var loss = settings.Ablation == "none" ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
-        TrainClassifier(run, config, folder, data.Dimension, synthetic, loss, state.Seed, generator, progress, cancellation);
+        TrainClassifier(run, config, folder, (int)data.SampleSize, synthetic, loss, state.Seed, generator, progress, cancellation);
         var trainSeconds = trainClock.Elapsed.TotalSeconds;
 
         // Line 18: stack it onto the current model, then measure the new stage.
         var classifier = new ClassifierRecord(weights, synthetic.Alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
             synthetic.Positives.shape[0], synthetic.Negatives.shape[0], settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds);
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
-        var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
+        var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
         run.SaveManifest(run.LoadManifest().WithStage(stage));
         return new IterationResult(stage, classifier, metrics);

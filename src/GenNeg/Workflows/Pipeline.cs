@@ -19,12 +19,12 @@ public sealed class Pipeline
 {
     private readonly ILoggerFactory loggers;
     private readonly ILogger<Pipeline> logger;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public Pipeline(ILoggerFactory loggers, OracleRegistry oracles)
+    public Pipeline(ILoggerFactory loggers, Registries registries)
     {
         this.loggers = loggers;
-        this.oracles = oracles;
+        this.registries = registries;
         logger = loggers.CreateLogger<Pipeline>();
     }
 
@@ -35,23 +35,23 @@ public sealed class Pipeline
         if (started) RunFolder.Open(request.RunPath).EnsureSameConfig(config);
 
         if (!Has(request.RunPath, BaselineTraining.StageName))
-            new BaselineTraining(loggers, oracles).Run(new BaselineTrainingRequest(config, request.RunPath, Resume: started), progress, cancellation);
+            new BaselineTraining(loggers, registries).Run(new BaselineTrainingRequest(config, request.RunPath, Resume: started), progress, cancellation);
         else
             logger.LogInformation("Baseline already trained; skipping");
 
         var run = RunFolder.Open(request.RunPath);
         if (!HasMetrics(run, BaselineTraining.StageName))
-            new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
+            new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
                 .Evaluate(run, config, run.Stage(BaselineTraining.StageName), config.Evaluate.Samples, progress, cancellation);
 
-        var iteration = new GenNegIteration(loggers, oracles);
+        var iteration = new GenNegIteration(loggers, registries);
         while (Count(run, GenNegIteration.StagePrefix) < config.Genneg.Iterations)
             iteration.Run(new IterationRequest(request.RunPath), progress, cancellation);
 
         if (config.Genneg.Iterations > 0 && Count(run, Distillation.StagePrefix) == 0)
-            new Distillation(loggers, oracles).Run(new DistillationRequest(request.RunPath), progress, cancellation);
+            new Distillation(loggers, registries).Run(new DistillationRequest(request.RunPath), progress, cancellation);
 
-        var report = RunReport.Build(run, config);
+        var report = RunReport.Build(run, config, registries);
         var markdown = RunReport.Write(run, report);
         logger.LogInformation("Report written to {Report}", run.PathOf(RunReport.MarkdownFile));
         return (report, markdown);

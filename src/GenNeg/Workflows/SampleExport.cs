@@ -23,12 +23,12 @@ public sealed record SampleSummary(string Stage, long Count, double InfractionRa
 public sealed class SampleExport
 {
     private readonly ILogger<SampleExport> logger;
-    private readonly OracleRegistry oracles;
+    private readonly Registries registries;
 
-    public SampleExport(ILogger<SampleExport> logger, OracleRegistry oracles)
+    public SampleExport(ILogger<SampleExport> logger, Registries registries)
     {
         this.logger = logger;
-        this.oracles = oracles;
+        this.registries = registries;
     }
 
     public SampleSummary Run(SampleRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
@@ -39,15 +39,15 @@ public sealed class SampleExport
         var run = RunFolder.Open(request.RunPath);
         var record = run.Stage(request.Stage);
         var config = run.ConfigOf(record);
-        var oracle = oracles.Resolve(config.Oracle);
 
-        using var data = Datasets.Load(config.Data);
-        if (request.PlotPath is not null && data.Dimension != 2)
-            throw new GenNegException($"--plot draws 2-D data only; this data set has {data.Dimension} dimensions");
-        using var stage = LoadedStage.Load(run, config, record, data.Dimension);
+        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
+        var oracle = registries.Oracles.Resolve(config.Oracle, data);
+        if (request.PlotPath is not null && (int)data.SampleSize != 2)
+            throw new GenNegException($"--plot draws 2-D data only; this data set has {(int)data.SampleSize} dimensions");
+        using var stage = LoadedStage.Load(run, config, record, (int)data.SampleSize);
         using var generator = new Generator((ulong)(request.Seed ?? config.Seed));
         var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
-        using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.Dimension, config.Sampler.BatchSize, generator,
+        using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, (int)data.SampleSize, config.Sampler.BatchSize, generator,
             (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}"), cancellation);
         using var validTensor = oracle.IsValid(samples);
 
@@ -57,7 +57,7 @@ public sealed class SampleExport
         {
             var values = samples.data<float>().ToArray();
             var points = Enumerable.Range(0, valid.Length).Select(i => ((double)values[2 * i], (double)values[2 * i + 1], valid[i])).ToArray();
-            AtomicFile.WriteAllBytes(request.PlotPath, SampleScatterPlot.RenderPng(points, $"{stage.Record.Name}"));
+            AtomicFile.WriteAllBytes(request.PlotPath, GenNeg.Domains.Checkerboard.CheckerboardScatterPlot.RenderPng(points, $"{stage.Record.Name}"));
         }
         var infraction = 1.0 - valid.Count(v => v) / (double)valid.Length;
         logger.LogInformation("Drew {Count} samples from {Stage}: infraction rate {Infraction:P3}", request.Count, stage.Record.Name, infraction);

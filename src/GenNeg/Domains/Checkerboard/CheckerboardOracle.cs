@@ -1,6 +1,7 @@
+using GenNeg.Oracles;
 using static TorchSharp.torch;
 
-namespace GenNeg.Oracles;
+namespace GenNeg.Domains.Checkerboard;
 
 /// <summary>
 /// The 2-D checkerboard of the paper's Figure 3: a 4x4 board over [-4, 4)^2 with cells of side 2.

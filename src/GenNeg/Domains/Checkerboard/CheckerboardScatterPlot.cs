@@ -1,12 +1,12 @@
 using ScottPlot;
 
-namespace GenNeg.Reporting;
+namespace GenNeg.Domains.Checkerboard;
 
 /// <summary>
 /// A scatter of 2-D samples with the oracle's verdict in colour (the paper's Figure 3): valid points in blue,
 /// infractions in red and drawn on top so that rare ones stay visible.
 /// </summary>
-public static class SampleScatterPlot
+public static class CheckerboardScatterPlot
 {
     public static byte[] RenderPng(IReadOnlyList<(double X, double Y, bool Valid)> points, string title, int size = 800)
     {

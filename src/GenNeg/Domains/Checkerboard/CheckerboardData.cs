@@ -1,7 +1,7 @@
-using GenNeg.Oracles;
+
 using static TorchSharp.torch;
 
-namespace GenNeg.Data;
+namespace GenNeg.Domains.Checkerboard;
 
 /// <summary>Points drawn uniformly from the 8 filled cells of the checkerboard (see <see cref="CheckerboardOracle"/>).</summary>
 public static class CheckerboardData

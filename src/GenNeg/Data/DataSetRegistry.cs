@@ -1,0 +1,16 @@
+namespace GenNeg.Data;
+
+/// <summary>Data sets by name (data.name); user code adds its own with <see cref="Register"/>.</summary>
+public sealed class DataSetRegistry
+{
+    private readonly Dictionary<string, IDataSet> dataSets = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Names => dataSets.Keys;
+
+    public void Register(IDataSet dataSet) => dataSets[dataSet.Name] = dataSet;
+
+    public IDataSet Resolve(string name) =>
+        dataSets.TryGetValue(name, out var dataSet)
+            ? dataSet
+            : throw new GenNegException($"config key 'data.name': unknown data set '{name}'; known data sets: {string.Join(", ", dataSets.Keys.Order())}");
+}

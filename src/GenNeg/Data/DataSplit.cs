@@ -1,0 +1,62 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenNeg.Data;
+
+/// <summary>
+/// A loaded data set: training and held-out samples [N, *S] with their conditions (<see cref="Condition.None"/> for an
+/// unconditional data set), the shape of the oracle's labels, and the domain's own description of the data
+/// (<see cref="World"/>: e.g. the road maps and feature scales a traffic oracle and its pictures need).
+/// </summary>
+public sealed class DataSplit : IDisposable
+{
+    public DataSplit(Tensor train, Tensor validation, Condition? trainCondition = null, Condition? validationCondition = null,
+        long[]? elementShape = null, object? world = null)
+    {
+        if (train.ndim < 2 || !train.shape[1..].SequenceEqual(validation.shape[1..]))
+            throw new ArgumentException($"training [{string.Join(", ", train.shape)}] and held-out [{string.Join(", ", validation.shape)}] samples need one shape [N, *S]");
+        Train = train;
+        Validation = validation;
+        TrainCondition = trainCondition ?? Condition.None;
+        ValidationCondition = validationCondition ?? Condition.None;
+        ElementShape = elementShape ?? [];
+        World = world;
+    }
+
+    /// <summary>Training samples [N, *S].</summary>
+    public Tensor Train { get; }
+
+    /// <summary>Held-out samples [M, *S] (for MMD and the likelihood figures).</summary>
+    public Tensor Validation { get; }
+
+    public Condition TrainCondition { get; }
+
+    public Condition ValidationCondition { get; }
+
+    /// <summary>S: the shape of one sample.</summary>
+    public long[] SampleShape => Train.shape[1..];
+
+    /// <summary>Numbers per sample: the product of <see cref="SampleShape"/>.</summary>
+    public long SampleSize => SampleShape.Aggregate(1L, (a, b) => a * b);
+
+    /// <summary>E: the shape of the per-element labels of one sample ([] when the oracle labels whole samples).</summary>
+    public long[] ElementShape { get; }
+
+    /// <summary>The domain's description of the data, for its oracle and pictures; null when there is none.</summary>
+    public object? World { get; }
+
+    public bool IsConditional => !TrainCondition.IsEmpty;
+
+    /// <summary>The same data on <paramref name="device"/>; the CPU copy stays with this object.</summary>
+    public DataSplit To(Device device) => device.type == DeviceType.CPU && Train.device_type == DeviceType.CPU
+        ? this
+        : new DataSplit(Train.to(device), Validation.to(device), TrainCondition.To(device), ValidationCondition.To(device), ElementShape, World);
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Validation.Dispose();
+        TrainCondition.DisposeTensors();
+        ValidationCondition.DisposeTensors();
+    }
+}

@@ -1,0 +1,27 @@
+using GenNeg.Configuration;
+using GenNeg.Oracles;
+using static TorchSharp.torch;
+
+namespace GenNeg.Data;
+
+/// <summary>
+/// A data set GenNeg can train on, picked by name (data.name) from <see cref="DataSetRegistry"/>: it makes its training
+/// and held-out splits, draws the picture people read its samples with, and writes samples in files other tools read.
+/// </summary>
+public interface IDataSet
+{
+    /// <summary>The name configs use (data.name).</summary>
+    string Name { get; }
+
+    /// <summary>The two splits, each from its own seed (data.seed, data.validation_seed), on the CPU.</summary>
+    DataSplit Load(DataConfig config);
+
+    /// <summary>A PNG of samples [B, *S] with their conditions and the oracle's verdict.</summary>
+    byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title);
+
+    /// <summary>
+    /// Writes samples [B, *S], their conditions and verdicts to <paramref name="path"/> (CSV), plus whatever the
+    /// domain keeps beside it (e.g. the maps as GeoJSON). <paramref name="split"/> names where the samples came from.
+    /// </summary>
+    void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path);
+}

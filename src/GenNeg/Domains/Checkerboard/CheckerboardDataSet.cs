@@ -1,0 +1,39 @@
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Oracles;
+using GenNeg.Reporting;
+using static TorchSharp.torch;
+
+namespace GenNeg.Domains.Checkerboard;
+
+/// <summary>The paper's 2-D checkerboard (Figure 3): unconditional points [N, 2], one label per point.</summary>
+public sealed class CheckerboardDataSet : IDataSet
+{
+    public const string DataSetName = "checkerboard";
+
+    public string Name => DataSetName;
+
+    public DataSplit Load(DataConfig config)
+    {
+        using var trainGenerator = new Generator((ulong)config.Seed);
+        using var validationGenerator = new Generator((ulong)config.ValidationSeed);
+        return new DataSplit(CheckerboardData.Sample(config.TrainSize, trainGenerator), CheckerboardData.Sample(config.ValidationSize, validationGenerator));
+    }
+
+    public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)
+    {
+        var values = samples.cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var valid = ValidFlags(verdict);
+        var points = Enumerable.Range(0, valid.Length).Select(i => ((double)values[2 * i], (double)values[2 * i + 1], valid[i])).ToArray();
+        return CheckerboardScatterPlot.RenderPng(points, title);
+    }
+
+    public void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path) =>
+        SampleCsv.Write(path, samples, ValidFlags(verdict));
+
+    private static bool[] ValidFlags(OracleVerdict verdict)
+    {
+        using var valid = verdict.SampleValid();
+        return valid.cpu().data<bool>().ToArray();
+    }
+}

@@ -1,0 +1,26 @@
+using GenNeg.Data;
+using GenNeg.Domains.Checkerboard;
+using GenNeg.Oracles;
+
+namespace GenNeg;
+
+/// <summary>
+/// Everything a config can name, by name: data sets, oracles (and, with the model, backbones). The CLI and library
+/// users start from <see cref="CreateDefault"/> and may register their own before running a workflow; adding a
+/// domain is one line per part here.
+/// </summary>
+public sealed class Registries
+{
+    public DataSetRegistry DataSets { get; } = new();
+
+    public OracleRegistry Oracles { get; } = new();
+
+    /// <summary>The built-in data sets and oracles.</summary>
+    public static Registries CreateDefault()
+    {
+        var registries = new Registries();
+        registries.DataSets.Register(new CheckerboardDataSet());
+        registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
+        return registries;
+    }
+}
