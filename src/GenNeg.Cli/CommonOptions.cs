@@ -23,6 +23,19 @@ internal static class CommonOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static Option<string?> Device() => new("--device")
+    {
+        Description = "Where to compute: auto (CUDA when available), cpu, cuda or cuda:N (default: the config's device key, auto)",
+    };
+
+    /// <summary>The overrides of --set, plus device=... when --device is given.</summary>
+    public static List<string> Overrides(ParseResult parse, Option<string[]> set, Option<string?> device)
+    {
+        var overrides = new List<string>(parse.GetValue(set) ?? []);
+        if (parse.GetValue(device) is { } name) overrides.Add($"device={name}");
+        return overrides;
+    }
+
     public static Option<string?> Config() => new("--config", "-c")
     {
         Description = "YAML config file (see configs/)",

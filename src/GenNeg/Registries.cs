@@ -1,13 +1,14 @@
 using GenNeg.Data;
 using GenNeg.Domains.Checkerboard;
+using GenNeg.Networks;
 using GenNeg.Oracles;
 
 namespace GenNeg;
 
 /// <summary>
-/// Everything a config can name, by name: data sets, oracles (and, with the model, backbones). The CLI and library
-/// users start from <see cref="CreateDefault"/> and may register their own before running a workflow; adding a
-/// domain is one line per part here.
+/// Everything a config names by name: data sets (data.name), oracles (oracle), backbones (model.backbone). The CLI and
+/// library users start from <see cref="CreateDefault"/> and may register their own before running a workflow; adding
+/// a domain is one line per part here.
 /// </summary>
 public sealed class Registries
 {
@@ -15,10 +16,13 @@ public sealed class Registries
 
     public OracleRegistry Oracles { get; } = new();
 
-    /// <summary>The built-in data sets and oracles.</summary>
+    public BackboneRegistry Backbones { get; } = new();
+
+    /// <summary>The built-in data sets, oracles and backbones.</summary>
     public static Registries CreateDefault()
     {
         var registries = new Registries();
+        registries.Backbones.Register(ResidualMlp.BackboneName, spec => new ResidualMlp(MlpShape.For(spec)));
         registries.DataSets.Register(new CheckerboardDataSet());
         registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
         return registries;

@@ -38,7 +38,8 @@ public class CliTests
         Assert.Contains("--per-class", iterate);
         Assert.Contains("Oracle that labels samples", iterate);
         var sample = Run("sample", "--help").Output;
-        Assert.Contains("PNG scatter plot", sample);
+        Assert.Contains("PNG picture of the samples", sample);
+        Assert.Contains("--device", sample);
         Assert.Contains("Number of samples", sample);
     }
 

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
@@ -60,7 +61,7 @@ public class DdpmTests
         using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
         var predictsZero = new ConstantEpsilon(0);
         using var generator = new Generator(8);
-        using var loss = new DenoisingLoss(formalism).Compute(predictsZero, x0, generator);
+        using var loss = new DenoisingLoss(formalism).Compute(predictsZero, x0, Condition.None, generator);
 
         // Replay the draws: step index, then the noise n; with eps_theta = 0 the loss is ||n - 0||^2 per feature.
         using var replay = new Generator(8);
@@ -84,7 +85,7 @@ public class DdpmTests
         var beta = schedule.Beta(t);
         using var xt = Math.Sqrt(abar) * x0 + Math.Sqrt(1 - abar) * epsilon;
 
-        using var mean = sampler.Mean(new KnowsClean(x0), xt, t, t - 1);
+        using var mean = sampler.Mean(new KnowsClean(x0), xt, Condition.None, t, t - 1);
         // Ho et al., Eq. 7: mu~_t = sqrt(abar_{t-1}) beta_t / (1 - abar_t) x0 + sqrt(alpha_t) (1 - abar_{t-1}) / (1 - abar_t) x_t.
         using var posterior = Math.Sqrt(abarPrevious) * beta / (1 - abar) * x0 + Math.Sqrt(1 - beta) * (1 - abarPrevious) / (1 - abar) * xt;
         Assert.Equal(posterior.data<double>().ToArray(), mean.data<double>().ToArray(), new Tolerance(1e-12));
@@ -98,8 +99,8 @@ public class DdpmTests
         var exact = new GaussianDenoiser(0.5);
         using var generator = new Generator(6);
         using var noise = randn([20_000, 2], generator: generator);
-        using var first = sampler.Sample(exact, noise, new Generator(1));
-        using var second = sampler.Sample(exact, noise, new Generator(2));
+        using var first = sampler.Sample(exact, noise, Condition.None, new Generator(1));
+        using var second = sampler.Sample(exact, noise, Condition.None, new Generator(2));
         Assert.True(first.equal(second).all().item<bool>());
         Assert.Equal(0.25, first.var().item<float>(), 0.01);
     }
@@ -110,7 +111,7 @@ public class DdpmTests
         var schedule = DdpmSchedule.Linear(1000);
         using var generator = new Generator(7);
         using var noise = randn([20_000, 2], generator: generator);
-        using var samples = new AncestralSampler(schedule, 1000).Sample(new GaussianDenoiser(0.5), noise, generator);
+        using var samples = new AncestralSampler(schedule, 1000).Sample(new GaussianDenoiser(0.5), noise, Condition.None, generator);
         Assert.Equal(0.25, samples.var().item<float>(), 0.01);
     }
 
@@ -128,8 +129,8 @@ public class DdpmTests
 
         const int t = 20;
         using var xt = randn([5, 2], generator: generator);
-        var (guidedEpsilon, _) = DdpmSteps.Predict(guided, schedule, xt, t);
-        var (epsilon, _) = DdpmSteps.Predict(baseDenoiser, schedule, xt, t);
+        var (guidedEpsilon, _) = DdpmSteps.Predict(guided, schedule, xt, Condition.None, t);
+        var (epsilon, _) = DdpmSteps.Predict(baseDenoiser, schedule, xt, Condition.None, t);
 
         // grad_{x_t} log C(x_t; t) by central differences, in float64; the classifier sees x_t through c_in (x_t / sqrt(abar_t)).
         network.to(ScalarType.Float64);
@@ -146,7 +147,7 @@ public class DdpmTests
                 {
                     using var moved = xs.clone();
                     using (no_grad()) moved[i, d] = moved[i, d] + shift;
-                    using var logit = classifier.Logit(moved * Math.Sqrt(1 + sigma * sigma), sigmaTensor);
+                    using var logit = classifier.Logit(moved * Math.Sqrt(1 + sigma * sigma), sigmaTensor, Condition.None);
                     return nn.functional.logsigmoid(logit)[i].item<double>();
                 }
                 var gradient = (LogC(h) - LogC(-h)) / (2 * h);
@@ -164,7 +165,7 @@ public class DdpmTests
         const double s = 0.5;
         using var generator = new Generator(10);
         using var data = randn([4000, 2], generator: generator) * s;
-        var estimate = new ReweightedElbo(schedule, drawsPerExample: 8).Estimate(new GaussianDenoiser(s), data, generator);
+        var estimate = new ReweightedElbo(schedule, drawsPerExample: 8).Estimate(new GaussianDenoiser(s), data, Condition.None, generator);
         var expected = -Enumerable.Range(1, 100).Average(t => 2 * schedule.AlphaBar(t) * s * s / (schedule.AlphaBar(t) * s * s + 1 - schedule.AlphaBar(t)));
         Assert.InRange(estimate.Nats, expected - 4 * estimate.StandardError - 0.01, expected + 4 * estimate.StandardError + 0.01);
     }
@@ -175,19 +176,19 @@ public class DdpmTests
         var schedule = DdpmSchedule.Linear(20, 0.01, 0.3);
         var loss = new DistillationLoss(new DdpmFormalism(schedule));
         using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
-        using var value = loss.Compute(new ConstantEpsilon(0.5f), new ConstantEpsilon(-1f), x0, new Generator(3));
+        using var value = loss.Compute(new ConstantEpsilon(0.5f), new ConstantEpsilon(-1f), x0, Condition.None, new Generator(3));
         Assert.Equal(Enumerable.Repeat(1.5 * 1.5, 4), value.data<float>().ToArray().Select(v => (double)v), new Tolerance(1e-3));
     }
 
     /// <summary>A DDPM model whose eps_theta is a constant, on the shared seam: D(x; sigma) = x - sigma c.</summary>
     private sealed class ConstantEpsilon(float value) : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma) => x - sigma.unsqueeze(1) * value;
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => x - sigma.unsqueeze(1) * value;
     }
 
     /// <summary>A denoiser that knows the clean data: D(x; sigma) = x0, so the derived epsilon is the true one.</summary>
     private sealed class KnowsClean(Tensor x0) : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma) => x0.alias();
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => x0.alias();
     }
 }

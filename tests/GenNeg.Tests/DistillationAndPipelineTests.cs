@@ -1,4 +1,5 @@
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Oracles;
@@ -28,7 +29,7 @@ public class DistillationAndPipelineTests
         var loss = new DistillationLoss(new EdmFormalism(new EdmPreconditioning(1.0), noise));
         using var x0 = tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(2, 2);
         using var generator = new Generator(21);
-        using var value = loss.Compute(new ConstantDenoiser(0.5f), new ConstantDenoiser(-1f), x0, generator);
+        using var value = loss.Compute(new ConstantDenoiser(0.5f), new ConstantDenoiser(-1f), x0, Condition.None, generator);
 
         using var replay = new Generator(21);
         using var sigma = noise.Sample(2, replay);
@@ -55,15 +56,15 @@ public class DistillationAndPipelineTests
         Assert.Equal("distilled-1", stage.Name);
         Assert.Empty(stage.Classifiers);
         // The teacher's gap is zero up to rounding; Adam rescales rounding-sized gradients, so compare functions, not bits.
-        using var teacher = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, 2, 0), Path.Combine(run, BaselineTraining.DenoiserFile));
-        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, 2, 0), Path.Combine(run, stage.Denoiser));
+        using var teacher = ModelFiles.Load(TestModels.Denoiser(config.Model, 2, 0), Path.Combine(run, BaselineTraining.DenoiserFile));
+        using var student = ModelFiles.Load(TestModels.Denoiser(config.Model, 2, 0), Path.Combine(run, stage.Denoiser));
         using var generator = new Generator(3);
         using var noGrad = no_grad();
         foreach (var level in new[] { 0.01f, 0.1f, 1f, 10f })
         {
             using var x = randn([500, 2], generator: generator) * (2 + level);
             using var sigma = tensor(new[] { level });
-            using var gap = (teacher.Denoise(x, sigma) - student.Denoise(x, sigma)).abs().max();
+            using var gap = (teacher.Denoise(x, sigma, Condition.None) - student.Denoise(x, sigma, Condition.None)).abs().max();
             Assert.True(gap.item<float>() < 1e-4, $"sigma {level}: gap {gap.item<float>()}");
         }
         Assert.InRange(metrics.InfractionRate, 0, 1);
@@ -149,7 +150,7 @@ public class DistillationAndPipelineTests
 
     private sealed class ConstantDenoiser(float value) : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma) => full_like(x, value);
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => full_like(x, value);
     }
 
     /// <summary>Reports (phase, step) for training phases and (phase, 1) when any other phase opens.</summary>

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Networks;
 using GenNeg.Sampling;
@@ -38,7 +39,7 @@ public class EdmTests
         var zero = new ConstantDenoiser();
 
         using var generator = new Generator(11);
-        using var value = loss.Compute(zero, x0, generator);
+        using var value = loss.Compute(zero, x0, Condition.None, generator);
 
         using var replay = new Generator(11);
         using var sigma = noise.Sample(2, replay);
@@ -81,7 +82,7 @@ public class EdmTests
         var sampler = new HeunSampler(new HeunSettings(Steps: 40, Churn: churn));
         using var generator = new Generator(5);
         using var noise = randn([20_000, 2], generator: generator);
-        using var samples = sampler.Sample(new GaussianDenoiser(std), noise, generator);
+        using var samples = sampler.Sample(new GaussianDenoiser(std), noise, Condition.None, generator);
         Assert.Equal(std * std, samples.var().item<float>(), 0.05 * std * std);
         Assert.Equal(0, samples.mean().item<float>(), 0.05);
     }
@@ -94,7 +95,7 @@ public class EdmTests
         using var denoiser = new PreconditionedDenoiser(network, new EdmPreconditioning(1.0));
         using var x = tensor(new[] { 1f, 2f, 3f, 4f }).reshape(2, 2);
         using var sigma = tensor(new[] { 1f, 3f });
-        using var output = denoiser.Denoise(x, sigma);
+        using var output = denoiser.Denoise(x, sigma, Condition.None);
         var expected = new[] { 0.5f, 1f, 0.3f, 0.4f };   // c_skip = 1/2 and 1/10
         Assert.Equal(expected, output.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
     }
@@ -105,8 +106,8 @@ public class EdmTests
         using var generator = new Generator(2);
         using var denoiser = RandomDenoiser(generator);
         using var x = randn([8, 2], generator: generator);
-        using var shared = denoiser.Denoise(x, tensor(new[] { 0.7f }));
-        using var perSample = denoiser.Denoise(x, full([8], 0.7f));
+        using var shared = denoiser.Denoise(x, tensor(new[] { 0.7f }), Condition.None);
+        using var perSample = denoiser.Denoise(x, full([8], 0.7f), Condition.None);
         Assert.True(shared.allclose(perSample, rtol: 1e-5, atol: 1e-6));
     }
 
@@ -119,11 +120,11 @@ public class EdmTests
         using var x = randn([10, 2], generator: generator);   // slices of 4, 4 and 2 rows
         using var shared = tensor(new[] { 0.7f });
         using var perRow = rand([10], generator: generator) + 0.1;
-        using (var whole = denoiser.Denoise(x, shared))
-        using (var inSlices = sliced.Denoise(x, shared))
+        using (var whole = denoiser.Denoise(x, shared, Condition.None))
+        using (var inSlices = sliced.Denoise(x, shared, Condition.None))
             Assert.True(inSlices.allclose(whole, rtol: 1e-5, atol: 1e-6));
-        using (var whole = denoiser.Denoise(x, perRow))
-        using (var inSlices = sliced.Denoise(x, perRow))
+        using (var whole = denoiser.Denoise(x, perRow, Condition.None))
+        using (var inSlices = sliced.Denoise(x, perRow, Condition.None))
         {
             Assert.Equal(whole.shape, inSlices.shape);
             Assert.True(inSlices.allclose(whole, rtol: 1e-5, atol: 1e-6));
@@ -140,6 +141,6 @@ public class EdmTests
 
     private sealed class ConstantDenoiser : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma) => zeros_like(x);
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => zeros_like(x);
     }
 }

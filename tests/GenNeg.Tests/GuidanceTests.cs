@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Networks;
@@ -44,8 +45,8 @@ public class GuidanceTests
         using var x = randn([5, 2], generator: generator, dtype: ScalarType.Float64).to(ScalarType.Float32);
         const float sigma = 0.7f;
         using var sigmaTensor = tensor(new[] { sigma });
-        using var output = guided.Denoise(x, sigmaTensor);
-        using var plain = baseDenoiser.Denoise(x, sigmaTensor);
+        using var output = guided.Denoise(x, sigmaTensor, Condition.None);
+        using var plain = baseDenoiser.Denoise(x, sigmaTensor, Condition.None);
 
         // Central finite differences of log C, in float64 on a copy of the network.
         network.to(ScalarType.Float64);
@@ -59,7 +60,7 @@ public class GuidanceTests
                 {
                     using var moved = xs.clone();
                     using (no_grad()) moved[i, d] = moved[i, d] + shift;
-                    using var logit = classifier.Logit(moved, tensor(new[] { (double)sigma }));
+                    using var logit = classifier.Logit(moved, tensor(new[] { (double)sigma }), Condition.None);
                     return nn.functional.logsigmoid(logit)[i].item<double>();
                 }
                 var derivative = (LogC(h) - LogC(-h)) / (2 * h);
@@ -76,10 +77,10 @@ public class GuidanceTests
         using var classifier = new TimeDependentClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
         using var x = randn(3, 2);
         using var sigma = tensor(new[] { 1.0f });
-        using var guided = new GuidedDenoiser(new GaussianDenoiser(1), [classifier]).Denoise(x, sigma);
+        using var guided = new GuidedDenoiser(new GaussianDenoiser(1), [classifier]).Denoise(x, sigma, Condition.None);
         Assert.All(classifier.parameters(), p => Assert.True(p.grad is null));
-        using var off = new GuidedDenoiser(new GaussianDenoiser(1), [classifier], scale: 0).Denoise(x, sigma);
-        using var plain = new GaussianDenoiser(1).Denoise(x, sigma);
+        using var off = new GuidedDenoiser(new GaussianDenoiser(1), [classifier], scale: 0).Denoise(x, sigma, Condition.None);
+        using var plain = new GaussianDenoiser(1).Denoise(x, sigma, Condition.None);
         Assert.True(off.eq(plain).all().item<bool>());
     }
 
@@ -90,16 +91,16 @@ public class GuidanceTests
         using var generator = new Generator(1);
         // Identity "sampler": samples are N(0, 9) points; on the checkerboard about half are valid.
         var settings = new DrawSettings(PerClass: 300, BatchSize: 250, MaxDraws: 100_000, Balanced: true);
-        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, generator, folder.Combine("d.bin"));
 
-        Assert.Equal(300, set.Positives.shape[0]);
-        Assert.Equal(300, set.Negatives.shape[0]);
+        Assert.Equal(300, set.Positives.Count);
+        Assert.Equal(300, set.Negatives.Count);
         Assert.True(set.Drawn % 250 == 0 && set.Drawn >= 600);
         Assert.Equal(set.Drawn, set.PositivesDrawn + set.NegativesDrawn);
         Assert.True(set.PositivesDrawn > 300 || set.NegativesDrawn > 300);  // the last batch overshoots one class
         Assert.Equal((double)set.PositivesDrawn / set.Drawn, set.Alpha);
-        using var positiveLabels = new CheckerboardOracle().IsValid(set.Positives);
-        using var negativeLabels = new CheckerboardOracle().IsValid(set.Negatives);
+        using var positiveLabels = new CheckerboardOracle().IsValid(set.Positives.Samples);
+        using var negativeLabels = new CheckerboardOracle().IsValid(set.Negatives.Samples);
         Assert.True(positiveLabels.all().item<bool>());
         Assert.False(negativeLabels.any().item<bool>());
     }
@@ -110,10 +111,10 @@ public class GuidanceTests
         using var folder = new TempFolder();
         using var generator = new Generator(2);
         var settings = new DrawSettings(PerClass: 300, BatchSize: 250, MaxDraws: 100_000, Balanced: false);
-        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, generator, folder.Combine("d.bin"));
         Assert.Equal(600, set.Drawn);
-        Assert.Equal(600, set.Positives.shape[0] + set.Negatives.shape[0]);
-        Assert.Equal(set.PositivesDrawn, set.Positives.shape[0]);
+        Assert.Equal(600, set.Positives.Count + set.Negatives.Count);
+        Assert.Equal(set.PositivesDrawn, set.Positives.Count);
     }
 
     [Fact]
@@ -122,19 +123,19 @@ public class GuidanceTests
         using var folder = new TempFolder();
         var settings = new DrawSettings(PerClass: 200, BatchSize: 100, MaxDraws: 100_000, Balanced: true);
         using var straightGenerator = new Generator(8);
-        using var straight = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, straightGenerator, folder.Combine("a.bin"));
+        using var straight = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, straightGenerator, folder.Combine("a.bin"));
 
         using var stop = new CancellationTokenSource();
         using var generator = new Generator(8);
         var progress = new CallbackProgress<DrawProgress>(p => { if (p.Drawn >= 200) stop.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("b.bin"), progress, stop.Token));
+            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, generator, folder.Combine("b.bin"), progress, stop.Token));
         using var freshGenerator = new Generator(12345);   // the saved state replaces it
-        using var resumed = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, freshGenerator, folder.Combine("b.bin"));
+        using var resumed = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, freshGenerator, folder.Combine("b.bin"));
 
         Assert.Equal(straight.Drawn, resumed.Drawn);
-        Assert.Equal(straight.Positives.data<float>().ToArray(), resumed.Positives.data<float>().ToArray());
-        Assert.Equal(straight.Negatives.data<float>().ToArray(), resumed.Negatives.data<float>().ToArray());
+        Assert.Equal(straight.Positives.Samples.data<float>().ToArray(), resumed.Positives.Samples.data<float>().ToArray());
+        Assert.Equal(straight.Negatives.Samples.data<float>().ToArray(), resumed.Negatives.Samples.data<float>().ToArray());
     }
 
     [Fact]
@@ -144,7 +145,7 @@ public class GuidanceTests
         using var generator = new Generator(1);
         var settings = new DrawSettings(PerClass: 50, BatchSize: 100, MaxDraws: 1000, Balanced: true, MinPerClass: 20);
         var error = Assert.Throws<GenNegException>(() =>
-            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new AlwaysValid(), 2, settings, generator, folder.Combine("d.bin")));
+            SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new AlwaysValid(), DrawSource.Unconditional(2), settings, generator, folder.Combine("d.bin")));
         Assert.Equal("drew 1,000 samples and found 1,000 valid and 0 invalid, short of 20 of each: the model almost never produces " +
                      "the rarer class; raise genneg.max_draws or lower genneg.min_per_class", error.Message);
     }
@@ -156,10 +157,10 @@ public class GuidanceTests
         using var generator = new Generator(1);
         // Far more than 1,000 of either class cannot come out of 1,000 draws: it settles for the rarer class's count.
         var settings = new DrawSettings(PerClass: 1000, BatchSize: 250, MaxDraws: 1000, Balanced: true, MinPerClass: 100);
-        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), 2, settings, generator, folder.Combine("d.bin"));
+        using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), new CheckerboardOracle(), DrawSource.Unconditional(2), settings, generator, folder.Combine("d.bin"));
         Assert.Equal(1000, set.Drawn);
-        Assert.Equal(Math.Min(set.PositivesDrawn, set.NegativesDrawn), set.Positives.shape[0]);
-        Assert.Equal(set.Positives.shape[0], set.Negatives.shape[0]);
+        Assert.Equal(Math.Min(set.PositivesDrawn, set.NegativesDrawn), set.Positives.Count);
+        Assert.Equal(set.Positives.Count, set.Negatives.Count);
     }
 
     [Fact]
@@ -182,7 +183,7 @@ public class GuidanceTests
     {
         public int Steps => 1;
         public int Evaluations => 0;
-        public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => noise * scale;
+        public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) => noise * scale;
     }
 
     private sealed class AlwaysValid : IOracle

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Metrics;
 using GenNeg.Domains.Checkerboard;
@@ -33,7 +34,7 @@ public class MetricsTests
     public void Infraction_rate_counts_oracle_rejections()
     {
         using var points = tensor(new[] { 0.5f, 0.5f, 2.5f, 0.5f, 5f, 5f, -0.5f, -0.5f }).reshape(4, 2);
-        Assert.Equal(0.5, InfractionRate.Compute(new CheckerboardOracle(), points), 9);
+        Assert.Equal(0.5, InfractionRates.Compute(new CheckerboardOracle(), points, Condition.None).Samples, 9);
     }
 
     [Fact]
@@ -51,7 +52,7 @@ public class MetricsTests
 
         using var generator = new Generator(9);
         using var data = randn([4000, d], generator: generator) * s;
-        var estimate = new VeElbo(noise, drawsPerExample: 32).Estimate(new GaussianDenoiser(s), data, generator);
+        var estimate = new VeElbo(noise, drawsPerExample: 32).Estimate(new GaussianDenoiser(s), data, Condition.None, generator);
 
         Assert.Equal(expected, estimate.Nats, 4 * estimate.StandardError + 0.01);
         // And the bound is tight here: it equals minus the Gaussian's entropy up to the truncation of [smin, smax].

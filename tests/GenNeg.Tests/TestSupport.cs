@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace GenNeg.Tests;
 /// <summary>The exact denoiser of Gaussian data N(0, s^2 I): D(x; sigma) = s^2 / (s^2 + sigma^2) x.</summary>
 internal sealed class GaussianDenoiser(double dataStd) : IDenoiser
 {
-    public Tensor Denoise(Tensor x, Tensor sigma)
+    public Tensor Denoise(Tensor x, Tensor sigma, Condition condition)
     {
         var variance = dataStd * dataStd;
         return x * (variance / (sigma.square() + variance)).unsqueeze(1);
@@ -41,4 +42,17 @@ internal sealed class Tolerance(double epsilon) : IEqualityComparer<double>
 {
     public bool Equals(double a, double b) => Math.Abs(a - b) <= epsilon;
     public int GetHashCode(double value) => 0;
+}
+
+/// <summary>Models for unconditional samples of a given shape, built as a run builds them (on the CPU).</summary>
+internal static class TestModels
+{
+    public static GenNeg.Diffusion.ModelBuilder Builder(GenNeg.Configuration.ModelConfig model, params long[] sampleShape) =>
+        new(model, new GenNeg.Data.DataSplit(zeros([1, .. sampleShape]), zeros([1, .. sampleShape])), Registries.CreateDefault().Backbones, CPU);
+
+    public static GenNeg.Diffusion.PreconditionedDenoiser Denoiser(GenNeg.Configuration.ModelConfig model, int dimension, long seed) =>
+        Builder(model, dimension).CreateDenoiser(seed);
+
+    public static GenNeg.Guidance.TimeDependentClassifier Classifier(GenNeg.Configuration.ModelConfig model, int dimension, long seed) =>
+        Builder(model, dimension).CreateClassifier(seed, GenNeg.Guidance.ClassifierHead.BySample);
 }

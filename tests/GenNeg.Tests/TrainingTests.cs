@@ -1,4 +1,5 @@
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Oracles;
 using GenNeg.Sampling;
@@ -52,8 +53,8 @@ public class TrainingTests
     public void Gathered_weights_are_the_modules_own_and_adam_over_them_matches_adam_per_tensor()
     {
         var config = ConfigLoader.Parse(TinyRun.Yaml);
-        using var perTensor = ModelFactory.CreateDenoiser(config.Model, 2, 7);
-        using var gathered = ModelFactory.CreateDenoiser(config.Model, 2, 7);
+        using var perTensor = TestModels.Denoiser(config.Model, 2, 7);
+        using var gathered = TestModels.Denoiser(config.Model, 2, 7);
         using var flat = FlatParameters.Gather(gathered, withGradients: true);
         var count = gathered.parameters().Sum(p => p.numel());
         Assert.InRange(flat.Values.numel(), count, count + 16 * gathered.parameters().Count());
@@ -69,8 +70,8 @@ public class TrainingTests
 
         // Autograd accumulates into the gradient buffer, and the gradients are those without gathering (up to rounding:
         // a weight gradient accumulated in place may be summed in another order than one handed over as computed).
-        using (var noise = new Generator(2)) loss.Compute(perTensor, x, noise).mean().backward();
-        using (var noise = new Generator(2)) loss.Compute(gathered, x, noise).mean().backward();
+        using (var noise = new Generator(2)) loss.Compute(perTensor, x, Condition.None, noise).mean().backward();
+        using (var noise = new Generator(2)) loss.Compute(gathered, x, Condition.None, noise).mean().backward();
         Assert.All(gathered.parameters().Zip(perTensor.parameters()), pair => Assert.True(pair.First.grad!.allclose(pair.Second.grad!, rtol: 1e-5, atol: 1e-8)));
         Assert.True(flat.Gradients!.abs().sum().item<float>() > 0);
 
@@ -82,7 +83,7 @@ public class TrainingTests
         {
             using var scope = NewDisposeScope();
             perTensorAdam.zero_grad();
-            using (var noise = new Generator((ulong)step)) loss.Compute(perTensor, x, noise).mean().backward();
+            using (var noise = new Generator((ulong)step)) loss.Compute(perTensor, x, Condition.None, noise).mean().backward();
             using (no_grad())
                 foreach (var (mine, theirs) in gathered.parameters().Zip(perTensor.parameters())) mine.grad!.copy_(theirs.grad!);
             perTensorAdam.step();
@@ -96,15 +97,15 @@ public class TrainingTests
     {
         var config = ConfigLoader.Parse(TinyRun.Yaml);
         using var folder = new TempFolder();
-        using var model = ModelFactory.CreateDenoiser(config.Model, 2, 0);
+        using var model = TestModels.Denoiser(config.Model, 2, 0);
         using var generator = new Generator(0);
         using var data = randn([128, 2], generator: generator);
         var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
         var counts = new List<long>();
         var options = new TrainingOptions(1000, 1e-3, 0, 0.9, 400);
-        using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 0);
+        using var ema = TestModels.Denoiser(config.Model, 2, 0);
         new TrainingLoop(NullLogger<TrainingLoop>.Instance).Run(
-            model, ema, g => loss.Compute(model, data, g).mean(), options, folder.Combine("state.ckpt"), generator,
+            model, ema, g => loss.Compute(model, data, Condition.None, g).mean(), options, folder.Combine("state.ckpt"), generator,
             new CallbackProgress<TrainingProgress>(_ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount)));
 
         Assert.Equal(1000, counts.Count);
@@ -118,7 +119,7 @@ public class TrainingTests
         var counting = new CountingDenoiser(new GaussianDenoiser(1.0), counts);
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
-        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, Condition.None, generator);
         // Two evaluations per step except the last; compare each step's first evaluation.
         var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
@@ -137,7 +138,7 @@ public class TrainingTests
         var counting = new CountingDenoiser(guided, counts);
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
-        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, generator);
+        using var samples = new HeunSampler(new HeunSettings(Steps: 1000)).Sample(counting, noise, Condition.None, generator);
         var perStep = counts.Where((_, i) => i % 2 == 0).ToList();
         Assert.All(perStep.Skip(2).SkipLast(1), count => Assert.Equal(perStep[2], count));
     }
@@ -157,17 +158,17 @@ public class TrainingTests
         var sampler = formalism.CreateSampler(new SamplerConfig { Name = name, Steps = 1000, Eta = 1 });
         using var generator = new Generator(0);
         using var noise = randn([64, 2], generator: generator);
-        using var samples = sampler.Sample(counting, noise, generator);
+        using var samples = sampler.Sample(counting, noise, Condition.None, generator);
         Assert.Equal(1000, counts.Count);
         Assert.All(counts.Skip(2), count => Assert.Equal(counts[2], count));
     }
 
     private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma)
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition)
         {
             counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            return inner.Denoise(x, sigma);
+            return inner.Denoise(x, sigma, Condition.None);
         }
     }
 }

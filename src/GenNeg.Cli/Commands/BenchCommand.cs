@@ -13,6 +13,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
     private readonly Option<string?> run = new("--run", "-r") { Description = "Also time the sampler step of every stage of this run folder" };
     private readonly Option<string[]> set = CommonOptions.Set();
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public BenchCommand(CliEnvironment environment)
         : base("bench", "Measure this machine: matmul roofline, training and sampling throughput, classifier cost, drawing rate, peak memory.")
@@ -21,19 +22,20 @@ internal sealed class BenchCommand : Command
         Options.Add(json);
         Options.Add(run);
         Options.Add(set);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
-            var overrides = parse.GetValue(set) ?? [];
+            var overrides = CommonOptions.Overrides(parse, set, device);
             var settings = parse.GetValue(config) is { } path ? ConfigLoader.LoadFile(path, overrides) : ConfigLoader.Parse(QuickSettings, overrides, "bench");
             if (parse.GetValue(json) is { } output && Path.GetDirectoryName(Path.GetFullPath(output)) is { } folder && !Directory.Exists(folder))
                 throw new GenNegException($"cannot write '{output}': folder '{folder}' does not exist");
 
             void Print(BenchmarkFigure f) => environment.Output.WriteLine($"{f.Name,-58} {f.Value,12:G5} {f.Unit}");
             var runFolder = parse.GetValue(run) is { } runPath ? RunFolder.Open(runPath) : null;
-            var figures = new Benchmark(settings).Run(Print).ToList();
+            var figures = new Benchmark(settings, environment.Registries).Run(Print).ToList();
             if (runFolder is not null)
             {
-                var stageFigures = Benchmark.Stages(runFolder);
+                var stageFigures = Benchmark.Stages(runFolder, environment.Registries);
                 foreach (var figure in stageFigures) Print(figure);
                 figures.AddRange(stageFigures);
             }

@@ -14,6 +14,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string?> stage = CommonOptions.Stage();
     private readonly Option<long?> samples = new("--samples") { Description = "Samples for the infraction rate (default: evaluate.samples)" };
     private readonly Option<bool> json = new("--json") { Description = "Print the figures as one JSON object" };
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public EvaluateCommand(CliEnvironment environment)
         : base("evaluate", "Measure a stage: infraction rate, MMD to held-out data, ELBO (EDM, nats per example) or r-ELBO (DDPM); saved to metrics.json.")
@@ -22,9 +23,10 @@ internal sealed class EvaluateCommand : Command
         Options.Add(stage);
         Options.Add(samples);
         Options.Add(json);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples));
+            var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples), parse.GetValue(device));
             var metrics = environment.Progress.Show(progress =>
                 new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine(parse.GetValue(json)

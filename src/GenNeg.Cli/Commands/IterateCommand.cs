@@ -12,6 +12,7 @@ internal sealed class IterateCommand : Command
     private readonly Option<int?> perClass = new("--per-class") { Description = "N: valid and invalid samples each in the classifier's data set (default: genneg.per_class)" };
     private readonly Option<string?> stage = new("--stage") { Description = "Stage to build on (default: the newest); only for the first iteration" };
     private readonly Option<string[]> set = CommonOptions.Set();
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public IterateCommand(CliEnvironment environment)
         : base("iterate", "Run Gen-neG iterations: draw balanced synthetic data, train an importance-weighted classifier, stack it, evaluate.")
@@ -22,11 +23,12 @@ internal sealed class IterateCommand : Command
         Options.Add(perClass);
         Options.Add(stage);
         Options.Add(set);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var count = parse.GetValue(iterations);
             if (count < 1) throw new GenNegException($"--iterations must be at least 1, got {count}");
-            var overrides = new List<string>(parse.GetValue(set) ?? []);
+            var overrides = CommonOptions.Overrides(parse, set, device);
             if (parse.GetValue(oracle) is { } name) overrides.Add($"oracle={name}");
             if (parse.GetValue(perClass) is { } n) overrides.Add($"genneg.per_class={n}");
 

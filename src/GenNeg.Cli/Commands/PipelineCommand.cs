@@ -10,6 +10,7 @@ internal sealed class PipelineCommand : Command
     private readonly Argument<string> config = new("config") { Description = "YAML config file (see configs/)" };
     private readonly Option<string> run = CommonOptions.Run();
     private readonly Option<string[]> set = CommonOptions.Set();
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public PipelineCommand(CliEnvironment environment)
         : base("pipeline", "Baseline, Gen-neG iterations, distillation, evaluation and report in one command; re-running continues where it stopped.")
@@ -17,9 +18,10 @@ internal sealed class PipelineCommand : Command
         Arguments.Add(config);
         Options.Add(run);
         Options.Add(set);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new PipelineRequest(ConfigLoader.LoadFile(parse.GetRequiredValue(config), parse.GetValue(set) ?? []), parse.GetRequiredValue(run));
+            var request = new PipelineRequest(ConfigLoader.LoadFile(parse.GetRequiredValue(config), CommonOptions.Overrides(parse, set, device)), parse.GetRequiredValue(run));
             var (_, markdown) = environment.Progress.Show(progress => new Pipeline(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.Write(markdown);
             return ExitCodes.Success;

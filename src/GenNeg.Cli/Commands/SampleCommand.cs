@@ -9,10 +9,11 @@ internal sealed class SampleCommand : Command
 {
     private readonly Option<string> run = CommonOptions.Run();
     private readonly Option<long> count = new("-n", "--count") { Description = "Number of samples", DefaultValueFactory = _ => 20_000 };
-    private readonly Option<string?> output = new("--out", "-o") { Description = "CSV file for the samples (columns x0, x1, ..., valid)" };
-    private readonly Option<string?> plot = new("--plot") { Description = "PNG scatter plot of the samples, infractions in red (2-D data)" };
+    private readonly Option<string?> output = new("--out", "-o") { Description = "CSV file for the samples, in the data set's columns (checkerboard: x0, x1, valid); some data sets write more files beside it" };
+    private readonly Option<string?> plot = new("--plot") { Description = "PNG picture of the samples with infractions marked (checkerboard: a scatter plot)" };
     private readonly Option<string?> stage = CommonOptions.Stage();
     private readonly Option<long?> seed = new("--seed") { Description = "Sampling seed (default: the config's seed)" };
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public SampleCommand(CliEnvironment environment)
         : base("sample", "Draw samples from a trained stage and label them with the oracle.")
@@ -23,9 +24,10 @@ internal sealed class SampleCommand : Command
         Options.Add(plot);
         Options.Add(stage);
         Options.Add(seed);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed));
+            var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed), parse.GetValue(device));
             var summary = environment.Progress.Show(progress =>
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");

@@ -12,6 +12,7 @@ internal sealed class TrainBaselineCommand : Command
     private readonly Option<string> run = CommonOptions.Run();
     private readonly Option<bool> resume = new("--resume") { Description = "Continue an interrupted run from its last checkpoint (same final weights as an uninterrupted run)" };
     private readonly Option<string[]> set = CommonOptions.Set();
+    private readonly Option<string?> device = CommonOptions.Device();
 
     public TrainBaselineCommand(CliEnvironment environment)
         : base("train-baseline", "Train the baseline diffusion model on the data set. Ctrl+C saves a checkpoint; --resume continues.")
@@ -20,10 +21,11 @@ internal sealed class TrainBaselineCommand : Command
         Options.Add(run);
         Options.Add(resume);
         Options.Add(set);
+        Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var runPath = parse.GetRequiredValue(run);
-            var overrides = parse.GetValue(set) ?? [];
+            var overrides = CommonOptions.Overrides(parse, set, device);
             var configPath = parse.GetValue(config);
             var resolved = configPath is not null
                 ? ConfigLoader.LoadFile(configPath, overrides)

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;
-using GenNeg.Domains.Checkerboard;
-using GenNeg.Oracles;
+using GenNeg.Runtime;
 using GenNeg.Sampling;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,8 +29,13 @@ public sealed class Benchmark
     private const int WarmUp = 2;
 
     private readonly GenNegConfig config;
+    private readonly Registries registries;
 
-    public Benchmark(GenNegConfig config) => this.config = config;
+    public Benchmark(GenNegConfig config, Registries registries)
+    {
+        this.config = config;
+        this.registries = registries;
+    }
 
     public IReadOnlyList<BenchmarkFigure> Run(Action<BenchmarkFigure>? onFigure = null)
     {
@@ -44,39 +49,44 @@ public sealed class Benchmark
 
         Add("threads", get_num_threads(), "");
         Add("glibc allocator settings applied (1 = yes)", Runtime.AllocatorSettings.Applied ? 1 : 0, "");
-        using var denoiser = ModelFactory.CreateDenoiser(config.Model, 2, 1);
-        AddTrainingFigures(denoiser.Network.Shape, Add);
-        AddSamplerFigures(denoiser, Add);
-        AddDrawingFigures(denoiser, Add);
+        using var experiment = Workflows.Experiment.Open(config, registries);
+        using var denoiser = experiment.Models.CreateDenoiser(1);
+        AddTrainingFigures(experiment, denoiser.Network, Add);
+        AddSamplerFigures(experiment, denoiser, Add);
+        AddDrawingFigures(experiment, denoiser, Add);
         Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
         return figures;
     }
 
-    private void AddTrainingFigures(MlpShape shape, Action<string, double, string> add)
+    /// <remarks>The FLOP figures need the MLP's exact count; other backbones report the step rates only.</remarks>
+    private void AddTrainingFigures(Workflows.Experiment experiment, Backbone backbone, Action<string, double, string> add)
     {
         var trainBatch = config.Train.BatchSize;
-        var stepFlops = TrainingStepFlops(shape, trainBatch);
-        var rounds = RooflineAndTrainingStep(trainBatch);
+        var rounds = RooflineAndTrainingStep(experiment, trainBatch);
         add("matmul 2048x2048 float32", Medians.Of(rounds.Select(r => r.MatmulGflops)), "GFLOP/s");
         var trainSeconds = Medians.Of(rounds.Select(r => r.TrainSeconds));
         add($"baseline training, training loop (batch {trainBatch})", 1 / trainSeconds, "it/s");
-        add("baseline training, effective", stepFlops / trainSeconds / 1e9, "GFLOP/s");
-        add("baseline training, fraction of matmul rate", Medians.Of(rounds.Select(r => stepFlops / r.TrainSeconds / 1e9 / r.MatmulGflops)), "");
+        if (backbone is ResidualMlp mlp)
+        {
+            var stepFlops = TrainingStepFlops(mlp.Shape, trainBatch);
+            add("baseline training, effective", stepFlops / trainSeconds / 1e9, "GFLOP/s");
+            add("baseline training, fraction of matmul rate", Medians.Of(rounds.Select(r => stepFlops / r.TrainSeconds / 1e9 / r.MatmulGflops)), "");
+        }
         var classifierBatch = config.Genneg.Classifier.BatchSize;
-        using var trainee = ModelFactory.CreateClassifier(config.Model, 2, 6);
-        add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(trainee, classifierBatch), "it/s");
+        using var trainee = experiment.Models.CreateClassifier(6, config.Genneg.Head);
+        add($"classifier training (batch {classifierBatch})", 1 / ClassifierStepSeconds(experiment, trainee, classifierBatch), "it/s");
     }
 
     /// <summary>
     /// All sampler variants are timed in turns, so that allocator warm-up and load changes hit them alike. Each is
     /// evaluated in cache-sized slices as the library does, except the two that measure what slicing saves.
     /// </summary>
-    private void AddSamplerFigures(PreconditionedDenoiser denoiser, Action<string, double, string> add)
+    private void AddSamplerFigures(Workflows.Experiment experiment, PreconditionedDenoiser denoiser, Action<string, double, string> add)
     {
-        using var classifierA = ModelFactory.CreateClassifier(config.Model, 2, 2);
-        using var classifierB = ModelFactory.CreateClassifier(config.Model, 2, 3);
+        using var classifierA = experiment.Models.CreateClassifier(2, config.Genneg.Head);
+        using var classifierB = experiment.Models.CreateClassifier(3, config.Genneg.Head);
         RandomiseOutputs(classifierA, classifierB);
-        using var distilled = ModelFactory.CreateDenoiser(config.Model, 2, 4);
+        using var distilled = experiment.Models.CreateDenoiser(4);
         var batch = config.Sampler.BatchSize;
         IDenoiser[] variants =
         [
@@ -86,7 +96,7 @@ public sealed class Benchmark
             new GuidedDenoiser(denoiser, [classifierA]),
         ];
         const int Base = 0, PerSample = 1, Unsliced = 2, One = 3, Two = 4, Distilled = 5, OneUnsliced = 6;
-        var timings = StepLatency.Measure(variants, 2, batch, SamplerRepetitions, warmUp: 3);
+        var timings = StepLatency.Measure(variants, StepLatency.Inputs.From(experiment.Data), batch, SamplerRepetitions, warmUp: 3);
         var (baseStep, twoStep) = (timings.Median(Base), timings.Median(Two));
         add($"sampler step, baseline (batch {batch})", baseStep, "ms");
         add("sampler step, baseline, time conditioning per sample", timings.Median(PerSample), "ms");
@@ -105,23 +115,23 @@ public sealed class Benchmark
         add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
     }
 
-    private void AddDrawingFigures(IDenoiser denoiser, Action<string, double, string> add)
+    private void AddDrawingFigures(Workflows.Experiment experiment, IDenoiser denoiser, Action<string, double, string> add)
     {
-        var (drawRate, samplingRate, infraction) = DrawAndSampleRates(new ChunkedDenoiser(denoiser));
+        var (drawRate, samplingRate, infraction) = DrawAndSampleRates(experiment, new ChunkedDenoiser(denoiser));
         add($"drawing synthetic data (infraction rate {infraction:P1})", drawRate, "samples/s");
         add("sampling as many, without the oracle and the data set", samplingRate, "samples/s");
         add("drawing rate / sampling rate", drawRate / samplingRate, "");
     }
 
     /// <summary>Sampler step and sampling rate of each stage of a real run, all timed in turns.</summary>
-    public static IReadOnlyList<BenchmarkFigure> Stages(Runs.RunFolder run)
+    public static IReadOnlyList<BenchmarkFigure> Stages(Runs.RunFolder run, Registries registries)
     {
         var config = run.LoadConfig();
         var records = run.LoadManifest().Stages;
         if (records.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
-        using var data = Registries.CreateDefault().DataSets.Resolve(config.Data.Name).Load(config.Data);
+        using var experiment = Workflows.Experiment.Open(config, registries);
         var batch = config.Sampler.BatchSize;
-        var steps = Workflows.LoadedStage.TimeSamplerSteps(run, config, records, (int)data.SampleSize, batch);
+        var steps = Workflows.LoadedStage.TimeSamplerSteps(run, experiment, records, batch);
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         return records.SelectMany((record, i) => new[]
         {
@@ -138,16 +148,21 @@ public sealed class Benchmark
     /// The matmul rate and the training loop's seconds per step, measured in alternating rounds: this machine's speed
     /// drifts over seconds, and pairing them round by round keeps their ratio (the roofline fraction) honest.
     /// </summary>
-    private List<(double MatmulGflops, double TrainSeconds)> RooflineAndTrainingStep(int batch)
+    private List<(double MatmulGflops, double TrainSeconds)> RooflineAndTrainingStep(Workflows.Experiment experiment, int batch)
     {
         const int Rounds = 5;
         const int n = 2048;
         var rounds = new List<(double, double)>();
         using var scope = NewDisposeScope();
-        var a = randn(n, n);
-        var b = randn(n, n);
+        var a = randn(n, n, device: experiment.Device);
+        var b = randn(n, n, device: experiment.Device);
+        double Matmul() => MedianSeconds(() =>
+        {
+            a.matmul(b).Dispose();
+            DeviceSelection.Synchronize(experiment.Device);
+        });
         for (var round = 0; round < Rounds; round++)
-            rounds.Add((2.0 * n * n * n / MedianSeconds(() => a.matmul(b).Dispose()) / 1e9, TrainingStepSeconds(batch)));
+            rounds.Add((2.0 * n * n * n / Matmul() / 1e9, TrainingStepSeconds(experiment, batch)));
         return rounds;
     }
 
@@ -163,37 +178,65 @@ public sealed class Benchmark
     }
 
     /// <summary>Seconds per step of the library's own training loop on the baseline denoiser (with EMA).</summary>
-    private double TrainingStepSeconds(int batch)
+    private double TrainingStepSeconds(Workflows.Experiment experiment, int batch)
     {
-        using var model = ModelFactory.CreateDenoiser(config.Model, 2, 1);
-        using var ema = ModelFactory.CreateDenoiser(config.Model, 2, 1);
-        using var generator = new Generator(0);
-        using var data = randn([batch, 2], generator: generator);
-        var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
-        return LoopStepSeconds(model, ema, g => loss.Compute(model, data, g).mean(), config.Train.LearningRate, generator);
+        using var model = experiment.Models.CreateDenoiser(1);
+        using var ema = experiment.Models.CreateDenoiser(1);
+        using var generator = experiment.NewGenerator(0);
+        var (data, condition) = TrainingBatch(experiment, batch, generator);
+        var loss = new DenoisingLoss(experiment.Models.Formalism);
+        try
+        {
+            return LoopStepSeconds(experiment, model, ema, g => loss.Compute(model, data, condition, g).mean(), config.Train.LearningRate, generator);
+        }
+        finally
+        {
+            data.Dispose();
+            condition.DisposeTensors();
+        }
+    }
+
+    /// <summary>A fixed batch of random samples of the data's shape, under conditions picked from the training split.</summary>
+    private static (Tensor Samples, Condition Condition) TrainingBatch(Workflows.Experiment experiment, int batch, Generator generator)
+    {
+        var condition = SamplerBatch.Pick(experiment.Data.TrainCondition, batch, generator).DetachFromDisposeScope();
+        return (randn([batch, .. experiment.Data.SampleShape], generator: generator, device: experiment.Device).DetachFromDisposeScope(), condition);
     }
 
     /// <summary>Seconds per step of the library's own training loop on a classifier with the importance-weighted loss.</summary>
-    private double ClassifierStepSeconds(TimeDependentClassifier classifier, int batch)
+    private double ClassifierStepSeconds(Workflows.Experiment experiment, TimeDependentClassifier classifier, int batch)
     {
-        using var generator = new Generator(0);
-        using var data = randn([batch, 2], generator: generator);
-        using var labels = (rand(batch, generator: generator) > 0.5).to(ScalarType.Float32);
-        var formalism = ModelFactory.Formalism(config.Model);
+        using var generator = experiment.NewGenerator(0);
+        var (data, condition) = TrainingBatch(experiment, batch, generator);
+        using var sampleLabels = (rand(batch, generator: generator, device: experiment.Device) > 0.5).to(ScalarType.Float32);
+        using var labels = config.Genneg.Head == ClassifierHead.BySample
+            ? sampleLabels.alias()
+            : PerSample.Broadcast(sampleLabels, zeros([batch, .. experiment.Data.ElementShape], device: experiment.Device))
+                .expand([batch, .. experiment.Data.ElementShape]).contiguous();
+        var formalism = experiment.Models.Formalism;
         var loss = ImportanceWeightedLoss.ForAlpha(0.95);
         Tensor StepLoss(Generator g)
         {
             var (sigma, noisy) = Noising.Perturb(formalism, data, g);
-            return loss.Compute(classifier.Logit(noisy, sigma), labels).mean();
+            return loss.Compute(classifier.Logit(noisy, sigma, condition), labels, sampleLabels).mean();
         }
-        return LoopStepSeconds(classifier, null, StepLoss, config.Genneg.Classifier.LearningRate, generator);
+        try
+        {
+            return LoopStepSeconds(experiment, classifier, null, StepLoss, config.Genneg.Classifier.LearningRate, generator);
+        }
+        finally
+        {
+            data.Dispose();
+            condition.DisposeTensors();
+        }
     }
 
     /// <summary>
     /// Seconds per step of <see cref="TrainingLoop"/> (gathered weights, EMA when given, loss reads and the final
     /// checkpoint included), after a warm-up run.
     /// </summary>
-    private static double LoopStepSeconds(nn.Module model, nn.Module? ema, Func<Generator, Tensor> stepLoss, double learningRate, Generator generator)
+    private static double LoopStepSeconds(
+        Workflows.Experiment experiment, nn.Module model, nn.Module? ema, Func<Generator, Tensor> stepLoss, double learningRate, Generator generator)
     {
         const int Steps = 40;
         var checkpoint = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.ckpt");
@@ -203,8 +246,10 @@ public sealed class Benchmark
             var options = new TrainingOptions(Steps, learningRate, 0, 0.99, int.MaxValue);
             loop.Run(model, ema, stepLoss, options with { Iterations = 20 }, checkpoint, generator);   // warm-up
             File.Delete(checkpoint);
+            DeviceSelection.Synchronize(experiment.Device);
             var clock = Stopwatch.StartNew();
             loop.Run(model, ema, stepLoss, options, checkpoint, generator);
+            DeviceSelection.Synchronize(experiment.Device);
             return clock.Elapsed.TotalSeconds / Steps;
         }
         finally
@@ -217,26 +262,28 @@ public sealed class Benchmark
     /// Drawing a balanced data set (sampler, oracle, positives and negatives written to disk) against plain batched
     /// sampling of as many samples, timed back to back: equal rates mean drawing adds no per-sample host work.
     /// </summary>
-    private (double DrawRate, double SamplingRate, double Infraction) DrawAndSampleRates(IDenoiser denoiser)
+    private (double DrawRate, double SamplingRate, double Infraction) DrawAndSampleRates(Workflows.Experiment experiment, IDenoiser denoiser)
     {
         var path = Path.Combine(Path.GetTempPath(), $"genneg-bench-{Environment.ProcessId}.bin");
         try
         {
-            var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
+            var sampler = experiment.Models.CreateSampler(config.Sampler);
             var batch = config.Sampler.BatchSize;
             var draws = 2L * batch;
+            var source = DrawSource.Training(experiment.Data);
             double samplingSeconds;
-            using (var generator = new Generator(0))
+            using (var generator = experiment.NewGenerator(0))
             {
                 var clock = Stopwatch.StartNew();
-                BatchedSampling.Draw(sampler, denoiser, draws, 2, batch, generator).Dispose();
+                BatchedSampling.Draw(sampler, denoiser, draws, source.SampleShape, source.Conditions, batch, generator).Dispose();
+                DeviceSelection.Synchronize(experiment.Device);
                 samplingSeconds = clock.Elapsed.TotalSeconds;
             }
-            using (var generator = new Generator(0))
+            using (var generator = experiment.NewGenerator(0))
             {
                 var settings = new DrawSettings(PerClass: (int)draws, batch, draws, Balanced: true, MinPerClass: 1);
                 var clock = Stopwatch.StartNew();
-                using var set = SyntheticDrawing.Draw(sampler, denoiser, new CheckerboardOracle(), 2, settings, generator, path);
+                using var set = SyntheticDrawing.Draw(sampler, denoiser, experiment.Oracle, source, settings, generator, path);
                 return (set.Drawn / clock.Elapsed.TotalSeconds, draws / samplingSeconds, 1 - set.Alpha);
             }
         }
@@ -249,7 +296,9 @@ public sealed class Benchmark
     /// <summary>The time-conditioning path computed once per sample instead of once per step (what sharing saves).</summary>
     private sealed class PerSampleNoiseLevel(IDenoiser inner) : IDenoiser
     {
-        public Tensor Denoise(Tensor x, Tensor sigma) => inner.Denoise(x, sigma.expand(x.shape[0]).contiguous());
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => inner.Denoise(x, sigma.expand(x.shape[0]).contiguous(), condition);
+
+        public Condition EncodeCondition(Condition condition) => inner.EncodeCondition(condition);
     }
 
     /// <summary>
@@ -259,7 +308,7 @@ public sealed class Benchmark
     private static void RandomiseOutputs(params TimeDependentClassifier[] classifiers)
     {
         using var noGrad = no_grad();
-        using var generator = new Generator(5);
+        using var generator = new Generator(5, classifiers[0].parameters().First().device);
         foreach (var classifier in classifiers)
             foreach (var parameter in classifier.parameters())
             {

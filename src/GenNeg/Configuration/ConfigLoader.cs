@@ -36,6 +36,12 @@ public static class ConfigLoader
     public static string ToYaml(GenNegConfig config) =>
         new SerializerBuilder().WithNamingConvention(Naming).Build().Serialize(config);
 
+    /// <summary>
+    /// The config as YAML without the settings that do not change the experiment (the device), for deciding whether a
+    /// run is being continued under the config it started with.
+    /// </summary>
+    public static string ExperimentYaml(GenNegConfig config) => ToYaml(config with { Device = Runtime.DeviceSelection.Auto });
+
     /// <summary>All valid keys, dotted (train.learning_rate, ...).</summary>
     public static IEnumerable<string> Keys(Type type, string prefix = "")
     {

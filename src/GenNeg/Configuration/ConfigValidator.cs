@@ -1,4 +1,6 @@
 using GenNeg.Diffusion;
+using GenNeg.Guidance;
+using GenNeg.Runtime;
 
 namespace GenNeg.Configuration;
 
@@ -7,13 +9,17 @@ public static class ConfigValidator
 {
     public static void Validate(GenNegConfig c)
     {
-        OneOf("data.name", c.Data.Name, "checkerboard");
+        if (!DeviceSelection.IsWellFormed(c.Device))
+            throw new GenNegException($"config key 'device' must be one of {string.Join(", ", DeviceSelection.Forms)}, got '{c.Device}'");
+        // Data set, oracle and backbone names are checked against the registries when a workflow opens the experiment,
+        // so that names registered by user code are accepted.
+        if (string.IsNullOrWhiteSpace(c.Data.Name)) throw new GenNegException("config key 'data.name' must name a data set");
         AtLeast("data.train_size", c.Data.TrainSize, 1);
         AtLeast("data.validation_size", c.Data.ValidationSize, 2);
         if (c.Data.Seed == c.Data.ValidationSeed)
             throw new GenNegException($"config key 'data.validation_seed' must differ from data.seed ({c.Data.Seed}) so the held-out set is new data");
 
-        OneOf("model.formalism", c.Model.Formalism, "edm", "ddpm");
+        OneOf("model.formalism", c.Model.Formalism, ModelFactory.FormalismNames);
         AtLeast("model.hidden", c.Model.Hidden, 1);
         AtLeast("model.blocks", c.Model.Blocks, 0);
         AtLeast("model.time_embedding", c.Model.TimeEmbedding, 2);
@@ -23,7 +29,7 @@ public static class ConfigValidator
         if (c.Model.SigmaMax <= c.Model.SigmaMin)
             throw new GenNegException($"config key 'model.sigma_max' ({c.Model.SigmaMax}) must exceed model.sigma_min ({c.Model.SigmaMin})");
         AtLeast("model.timesteps", c.Model.Timesteps, 2);
-        OneOf("model.schedule", c.Model.Schedule, "linear", "cosine");
+        OneOf("model.schedule", c.Model.Schedule, ["linear", "cosine"]);
         InRange("model.beta_start", c.Model.BetaStart, double.Epsilon, 1 - 1e-9);
         InRange("model.beta_end", c.Model.BetaEnd, c.Model.BetaStart, 1 - 1e-9);
 
@@ -52,7 +58,8 @@ public static class ConfigValidator
         if (g.MinPerClass > g.PerClass)
             throw new GenNegException($"config key 'genneg.min_per_class' ({g.MinPerClass}) cannot exceed genneg.per_class ({g.PerClass})");
         AtLeast("genneg.max_draws", g.MaxDraws, 2L * g.MinPerClass);
-        OneOf("genneg.ablation", g.Ablation, "none", "imbalanced", "no_importance_weights");
+        OneOf("genneg.ablation", g.Ablation, Ablations.Names);
+        OneOf("genneg.head", g.Head, ClassifierHead.Names);
         if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");
         Training("genneg.classifier", g.Classifier);
         Training("distill", c.Distill);
@@ -87,7 +94,7 @@ public static class ConfigValidator
         if (value < low || value > high) throw new GenNegException($"config key '{key}' must be in [{low}, {high}], got {value}");
     }
 
-    private static void OneOf(string key, string value, params string[] allowed)
+    private static void OneOf(string key, string value, IReadOnlyList<string> allowed)
     {
         if (!allowed.Contains(value, StringComparer.Ordinal))
             throw new GenNegException($"config key '{key}' must be one of {string.Join(", ", allowed)}, got '{value}'");

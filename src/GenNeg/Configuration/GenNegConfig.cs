@@ -12,6 +12,12 @@ public sealed record GenNegConfig
     /// <summary>Name of the oracle that labels samples valid (1) or infractions (0).</summary>
     public string Oracle { get; init; } = "checkerboard";
 
+    /// <summary>
+    /// Where to compute: auto (CUDA when the loaded libtorch has it, else the CPU), cpu, cuda or cuda:N. Not part of the
+    /// experiment: a run may be continued on another device.
+    /// </summary>
+    public string Device { get; init; } = "auto";
+
     public DataConfig Data { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
     public TrainConfig Train { get; init; } = new();
@@ -47,6 +53,8 @@ public sealed record ModelConfig
 {
     /// <summary>Diffusion formalism: edm (continuous sigma; the sigma_* keys) or ddpm (T discrete steps; the other keys).</summary>
     public string Formalism { get; init; } = "edm";
+    /// <summary>The raw network, by name from the backbone registry: mlp (a residual MLP on the flattened sample and condition).</summary>
+    public string Backbone { get; init; } = "mlp";
     public int Hidden { get; init; } = 256;
     public int Blocks { get; init; } = 2;
     public int TimeEmbedding { get; init; } = 128;
@@ -123,6 +131,11 @@ public sealed record GenNegIterationConfig
     /// no_importance_weights: balanced data, unweighted loss (alpha ignored).
     /// </summary>
     public string Ablation { get; init; } = "none";
+    /// <summary>
+    /// Classifier head: by_element (one logit per element, trained on element labels: the paper's by-agent) or by_sample
+    /// (one logit per sample: by-scene). The same network when the oracle labels whole samples.
+    /// </summary>
+    public string Head { get; init; } = "by_element";
     /// <summary>Ablation: a classifier on clean x0, applied while sampling to the one-step estimate D(x; sigma).</summary>
     public bool TimeIndependent { get; init; }
     /// <summary>Multiplies every classifier's gradient while sampling (1 = the method).</summary>

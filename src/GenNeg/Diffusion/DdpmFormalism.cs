@@ -22,11 +22,11 @@ public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
     public Tensor SampleTrainingSigma(long count, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var step = randint(0, schedule.Timesteps, [count], generator: generator);
-        return schedule.SigmaTable().index_select(0, step).MoveToOuterDisposeScope();
+        var step = randint(0, schedule.Timesteps, [count], generator: generator, device: generator.device);
+        return schedule.SigmaTable(generator.device).index_select(0, step).MoveToOuterDisposeScope();
     }
 
-    public Tensor LossWeight(Tensor sigma) => sigma.square().reciprocal().unsqueeze(1);
+    public Tensor LossWeight(Tensor sigma) => sigma.square().reciprocal();
 
     public double CleanSigma => schedule.Sigma(1);
 

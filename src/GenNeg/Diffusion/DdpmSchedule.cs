@@ -73,9 +73,9 @@ public sealed class DdpmSchedule
     /// <summary>Variance of q(x_{t-1} | x_t, x_0): beta~_t = (1 - abar_{t-1}) / (1 - abar_t) beta_t (Ho et al., Eq. 7).</summary>
     public double PosteriorVariance(int t) => (1 - alphaBars[t - 1]) / (1 - alphaBars[t]) * betas[t];
 
-    /// <summary>sigma_t for t = 1..T as a tensor, [T].</summary>
-    public Tensor SigmaTable(ScalarType dtype = ScalarType.Float32) =>
-        tensor(sigmas).to(dtype);
+    /// <summary>sigma_t for t = 1..T as a tensor, [T], on <paramref name="device"/> (default the CPU).</summary>
+    public Tensor SigmaTable(Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        tensor(sigmas, device: device).to(dtype);
 
     /// <summary>
     /// The (continuous) step t at which the process reaches noise level sigma, [B]: exact on the schedule's own levels,
@@ -84,7 +84,7 @@ public sealed class DdpmSchedule
     public Tensor TimestepOf(Tensor sigma)
     {
         using var scope = NewDisposeScope();
-        var logTable = tensor(logSigmas);
+        var logTable = tensor(logSigmas, device: sigma.device);
         var logSigma = sigma.to(ScalarType.Float64).log().contiguous();
         var upper = searchsorted(logTable, logSigma).clamp(1, Math.Max(1, Timesteps - 1));
         var low = logTable.index_select(0, upper - 1);

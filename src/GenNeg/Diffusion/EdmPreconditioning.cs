@@ -8,18 +8,18 @@ namespace GenNeg.Diffusion;
 /// </summary>
 public sealed record EdmPreconditioning(double SigmaData = 1.0) : IPreconditioning
 {
-    public Tensor Skip(Tensor sigma) => (SigmaData * SigmaData / (sigma.square() + SigmaData * SigmaData)).unsqueeze(1);
+    public Tensor Skip(Tensor sigma) => (SigmaData * SigmaData / (sigma.square() + SigmaData * SigmaData));
 
-    public Tensor Out(Tensor sigma) => (sigma * SigmaData / (sigma.square() + SigmaData * SigmaData).sqrt()).unsqueeze(1);
+    public Tensor Out(Tensor sigma) => (sigma * SigmaData / (sigma.square() + SigmaData * SigmaData).sqrt());
 
-    public Tensor In(Tensor sigma) => (sigma.square() + SigmaData * SigmaData).rsqrt().unsqueeze(1);
+    public Tensor In(Tensor sigma) => (sigma.square() + SigmaData * SigmaData).rsqrt();
 
     public Tensor NoiseCondition(Tensor sigma) => NoiseLabel(sigma);
 
     /// <summary>c_noise = ln(sigma) / 4, [B].</summary>
     public static Tensor NoiseLabel(Tensor sigma) => sigma.log() / 4;
 
-    /// <summary>EDM's loss weight lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2, as [B, 1].</summary>
+    /// <summary>EDM's loss weight lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2, per sample, [B].</summary>
     public Tensor LossWeight(Tensor sigma) =>
-        ((sigma.square() + SigmaData * SigmaData) / (sigma * SigmaData).square()).unsqueeze(1);
+        ((sigma.square() + SigmaData * SigmaData) / (sigma * SigmaData).square());
 }

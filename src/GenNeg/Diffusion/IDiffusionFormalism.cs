@@ -15,10 +15,10 @@ public interface IDiffusionFormalism
     /// <summary>The wrapper that turns a raw backbone into D(x; sigma) (and a classifier backbone into C(x; sigma)).</summary>
     IPreconditioning Preconditioning { get; }
 
-    /// <summary>Noise levels for training the denoiser, the classifiers and a distilled student, [count].</summary>
+    /// <summary>Noise levels for training the denoiser, the classifiers and a distilled student, [count], on the generator's device.</summary>
     Tensor SampleTrainingSigma(long count, Generator generator);
 
-    /// <summary>lambda(sigma) in the denoising loss lambda(sigma) ||D(x0 + sigma n; sigma) - x0||^2, [B, 1].</summary>
+    /// <summary>lambda(sigma) in the denoising loss lambda(sigma) ||D(x0 + sigma n; sigma) - x0||^2, one per sample, [B].</summary>
     Tensor LossWeight(Tensor sigma);
 
     /// <summary>The lowest noise level the model is trained at: where a time-independent classifier sees clean data.</summary>

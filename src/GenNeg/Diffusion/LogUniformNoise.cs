@@ -10,11 +10,11 @@ public sealed record LogUniformNoise(double SigmaMin, double SigmaMax)
 {
     public double LogRange => Math.Log(SigmaMax) - Math.Log(SigmaMin);
 
-    /// <returns>sigma, [count]</returns>
+    /// <returns>sigma, [count], on the generator's device</returns>
     public Tensor Sample(long count, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var u = rand([count], generator: generator);
+        var u = rand([count], generator: generator, device: generator.device);
         return (u * LogRange + Math.Log(SigmaMin)).exp().MoveToOuterDisposeScope();
     }
 
@@ -25,7 +25,7 @@ public sealed record LogUniformNoise(double SigmaMin, double SigmaMax)
     public Tensor SampleStratified(long rows, long perRow, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var u = (arange(perRow, dtype: ScalarType.Float32).unsqueeze(0) + rand([rows, perRow], generator: generator)) / perRow;
+        var u = (arange(perRow, dtype: ScalarType.Float32, device: generator.device).unsqueeze(0) + rand([rows, perRow], generator: generator, device: generator.device)) / perRow;
         return (u * LogRange + Math.Log(SigmaMin)).exp().MoveToOuterDisposeScope();
     }
 }

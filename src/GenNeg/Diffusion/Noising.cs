@@ -5,9 +5,9 @@ namespace GenNeg.Diffusion;
 /// <summary>The forward process on the shared seam, x = x0 + sigma n with n ~ N(0, I), as every trainer applies it.</summary>
 public static class Noising
 {
-    /// <summary>x0 [B, D] noised at sigma [B].</summary>
+    /// <summary>x0 [B, *S] noised at sigma [B].</summary>
     public static Tensor Add(Tensor x0, Tensor sigma, Generator generator) =>
-        x0 + sigma.unsqueeze(1) * randn(x0.shape, generator: generator);
+        x0 + PerSample.Broadcast(sigma, x0) * randn(x0.shape, generator: generator, device: x0.device);
 
     /// <summary>One training noise level per example from the formalism, then the noised batch: (sigma [B], x).</summary>
     public static (Tensor Sigma, Tensor Noisy) Perturb(IDiffusionFormalism formalism, Tensor x0, Generator generator)

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Networks;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -9,26 +10,29 @@ namespace GenNeg.Diffusion;
 /// the backbone's input scaling and noise condition. With EDM's wrapper F predicts a scaled x0; with DDPM's
 /// (<see cref="VpPreconditioning"/>) F is the epsilon-prediction network eps_theta(x_t, t).
 /// </summary>
-public sealed class PreconditionedDenoiser : Module<Tensor, Tensor, Tensor>, IDenoiser
+public sealed class PreconditionedDenoiser : Module<Tensor, Tensor, Condition, Tensor>, IDenoiser
 {
-    private readonly ResidualMlp network;
+    private readonly Backbone network;
     private readonly IPreconditioning preconditioning;
 
-    public PreconditionedDenoiser(ResidualMlp network, IPreconditioning preconditioning) : base(nameof(PreconditionedDenoiser))
+    public PreconditionedDenoiser(Backbone network, IPreconditioning preconditioning) : base(nameof(PreconditionedDenoiser))
     {
         this.network = network;
         this.preconditioning = preconditioning;
         RegisterComponents();
     }
 
-    public ResidualMlp Network => network;
+    public Backbone Network => network;
 
-    public Tensor Denoise(Tensor x, Tensor sigma) => forward(x, sigma);
+    public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => forward(x, sigma, condition);
 
-    public override Tensor forward(Tensor x, Tensor sigma)
+    public Condition EncodeCondition(Condition condition) => network.EncodeCondition(condition);
+
+    public override Tensor forward(Tensor x, Tensor sigma, Condition condition)
     {
         using var scope = NewDisposeScope();
-        var output = network.forward(preconditioning.In(sigma) * x, preconditioning.NoiseCondition(sigma));
-        return (preconditioning.Skip(sigma) * x + preconditioning.Out(sigma) * output).MoveToOuterDisposeScope();
+        var output = network.forward(PerSample.Broadcast(preconditioning.In(sigma), x) * x, preconditioning.NoiseCondition(sigma), condition);
+        return (PerSample.Broadcast(preconditioning.Skip(sigma), x) * x + PerSample.Broadcast(preconditioning.Out(sigma), x) * output)
+            .MoveToOuterDisposeScope();
     }
 }

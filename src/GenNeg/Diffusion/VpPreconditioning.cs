@@ -9,11 +9,11 @@ namespace GenNeg.Diffusion;
 /// </summary>
 public sealed class VpPreconditioning(DdpmSchedule schedule) : IPreconditioning
 {
-    public Tensor Skip(Tensor sigma) => ones_like(sigma).unsqueeze(1);
+    public Tensor Skip(Tensor sigma) => ones_like(sigma);
 
-    public Tensor Out(Tensor sigma) => (-sigma).unsqueeze(1);
+    public Tensor Out(Tensor sigma) => -sigma;
 
-    public Tensor In(Tensor sigma) => (sigma.square() + 1).rsqrt().unsqueeze(1);
+    public Tensor In(Tensor sigma) => (sigma.square() + 1).rsqrt();
 
     public Tensor NoiseCondition(Tensor sigma) => schedule.TimestepOf(sigma) / schedule.Timesteps;
 }

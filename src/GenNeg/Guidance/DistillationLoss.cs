@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -11,15 +12,15 @@ namespace GenNeg.Guidance;
 /// </summary>
 public sealed class DistillationLoss(IDiffusionFormalism formalism)
 {
-    /// <summary>The unreduced loss, [B, D].</summary>
-    public Tensor Compute(IDenoiser teacher, IDenoiser student, Tensor x0, Generator generator)
+    /// <summary>The unreduced loss, [B, *S].</summary>
+    public Tensor Compute(IDenoiser teacher, IDenoiser student, Tensor x0, Condition condition, Generator generator)
     {
         using var scope = NewDisposeScope();
         var (sigma, noisy) = Noising.Perturb(formalism, x0, generator);
         Tensor target;
         using (no_grad())
-            target = teacher.Denoise(noisy, sigma).detach();
-        var error = (student.Denoise(noisy, sigma) - target).square();
-        return (formalism.LossWeight(sigma) * error).MoveToOuterDisposeScope();
+            target = teacher.Denoise(noisy, sigma, condition).detach();
+        var error = (student.Denoise(noisy, sigma, condition) - target).square();
+        return (PerSample.Broadcast(formalism.LossWeight(sigma), error) * error).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -5,10 +6,12 @@ namespace GenNeg.Guidance;
 
 /// <summary>
 /// A classifier stack applied to a denoiser (the paper's Eq. 10 stacked over iterations, on the shared seam):
-///   D'(x; sigma) = D(x; sigma) + w sigma^2 grad_x sum_k log C_k(x; sigma),
-/// which adds w grad log C_k to the score s = (D - x) / sigma^2. For a DDPM model (x = x_t / sqrt(abar_t)) this is
-/// the guided epsilon eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides
-/// every sampler of either formalism. One backward pass serves the whole stack, and no weight gradients are kept.
+///   D'(x; sigma, c) = D(x; sigma, c) + w sigma^2 grad_x sum_k sum_e log C_k,e(x; sigma, c),
+/// which adds w grad log C_k to the score s = (D - x) / sigma^2. The inner sum runs over a classifier's logits: one per
+/// sample, or one per element for a by-element head, whose log-sigmoids add up to the log-probability that every
+/// element is valid. For a DDPM model (x = x_t / sqrt(abar_t)) this is the guided epsilon
+/// eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides every sampler of
+/// either formalism. One backward pass serves the whole stack, and no weight gradients are kept.
 /// Any sampler or metric takes it in place of the plain denoiser.
 /// </summary>
 public sealed class GuidedDenoiser : IDenoiser
@@ -24,17 +27,20 @@ public sealed class GuidedDenoiser : IDenoiser
         this.scale = scale;
     }
 
-    public Tensor Denoise(Tensor x, Tensor sigma)
+    public Condition EncodeCondition(Condition condition) =>
+        classifiers.Aggregate(baseDenoiser.EncodeCondition(condition), (encoded, classifier) => classifier.EncodeCondition(encoded));
+
+    public Tensor Denoise(Tensor x, Tensor sigma, Condition condition)
     {
         using var scope = NewDisposeScope();
-        var denoised = baseDenoiser.Denoise(x, sigma);
+        var denoised = baseDenoiser.Denoise(x, sigma, condition);
         if (classifiers.Count == 0 || scale == 0) return denoised.MoveToOuterDisposeScope();
-        var gradient = LogValidGradient(x, sigma);
-        return (denoised.detach() + scale * sigma.square().unsqueeze(1) * gradient).MoveToOuterDisposeScope();
+        var gradient = LogValidGradient(x, sigma, condition);
+        return (denoised.detach() + scale * PerSample.Broadcast(sigma.square(), x) * gradient).MoveToOuterDisposeScope();
     }
 
-    /// <summary>grad_x sum_k log C_k(x; sigma), [B, D].</summary>
-    public Tensor LogValidGradient(Tensor x, Tensor sigma)
+    /// <summary>grad_x sum_k sum_e log C_k,e(x; sigma, c), [B, *S].</summary>
+    public Tensor LogValidGradient(Tensor x, Tensor sigma, Condition condition)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
@@ -42,7 +48,7 @@ public sealed class GuidedDenoiser : IDenoiser
         Tensor? total = null;
         foreach (var classifier in classifiers)
         {
-            var logValid = nn.functional.logsigmoid(classifier.Logit(input, sigma)).sum();
+            var logValid = nn.functional.logsigmoid(classifier.Logit(input, sigma, condition)).sum();
             total = total is null ? logValid : total + logValid;
         }
         return autograd.grad([total!], [input])[0].MoveToOuterDisposeScope();

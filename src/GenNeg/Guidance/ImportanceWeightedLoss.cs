@@ -1,3 +1,4 @@
+using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
 namespace GenNeg.Guidance;
@@ -7,6 +8,11 @@ namespace GenNeg.Guidance;
 /// alpha / 0.5 on positives and (1 - alpha) / 0.5 on negatives. Averaged over a batch with N of each class it is
 ///   1/N sum_{D+} alpha (-log C) + 1/N sum_{D-} (1 - alpha) (-log(1 - C)),
 /// which restores the model's true class prior, so the Bayes-optimal classifier is p(y = 1 | x_t) under the model.
+/// With a by-element head, alpha and the balance are per sample (a sample is positive iff all its elements are valid):
+/// each element's cross-entropy against its own label takes its sample's class weight. The weighted per-sample
+/// distribution is then the model's own, so the Bayes-optimal by-element classifier is p(element valid | x_t) under
+/// the model, and the sum of its log-sigmoids is the log-probability of a valid sample when the elements' labels are
+/// conditionally independent given x_t (the paper's by-agent guidance).
 /// </summary>
 public sealed class ImportanceWeightedLoss
 {
@@ -25,14 +31,18 @@ public sealed class ImportanceWeightedLoss
     /// <summary>Plain cross-entropy (the imbalanced and no-importance-weights ablations).</summary>
     public static ImportanceWeightedLoss Unweighted() => new(1, 1);
 
-    /// <param name="logits">[B]</param>
-    /// <param name="labels">[B], 1 = valid, 0 = infraction (float)</param>
-    /// <returns>the weighted loss of each example, [B]</returns>
-    public Tensor Compute(Tensor logits, Tensor labels)
+    /// <param name="logits">[B] or [B, *E]</param>
+    /// <param name="labels">labels shaped like the logits, 1 = valid, 0 = infraction (float)</param>
+    /// <param name="sampleLabels">each sample's label [B] (1 iff all its elements are valid), which picks its class weight</param>
+    /// <returns>the weighted loss of each example (or element), shaped like the logits</returns>
+    public Tensor Compute(Tensor logits, Tensor labels, Tensor sampleLabels)
     {
         using var scope = NewDisposeScope();
-        var weights = labels * PositiveWeight + (1 - labels) * NegativeWeight;
+        var weights = PerSample.Broadcast(sampleLabels * PositiveWeight + (1 - sampleLabels) * NegativeWeight, logits);
         var crossEntropy = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None);
         return (weights * crossEntropy).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The by-sample case: labels [B] are the samples' own.</summary>
+    public Tensor Compute(Tensor logits, Tensor labels) => Compute(logits, labels, labels);
 }

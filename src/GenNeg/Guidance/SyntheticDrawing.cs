@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Oracles;
 using GenNeg.Runs;
@@ -16,19 +17,31 @@ namespace GenNeg.Guidance;
 /// <param name="MinPerClass">the smallest balanced set accepted when the budget runs out</param>
 public sealed record DrawSettings(int PerClass, int BatchSize, long MaxDraws, bool Balanced, int MinPerClass = 1);
 
+/// <summary>What is drawn: samples of shape S, under conditions picked from a pool, labelled per element of shape E.</summary>
+/// <param name="Conditions">the pool (the training split's conditions, on the drawing's device), or <see cref="Condition.None"/></param>
+public sealed record DrawSource(long[] SampleShape, Condition Conditions, long[] ElementShape)
+{
+    public static DrawSource Unconditional(params long[] sampleShape) => new(sampleShape, Condition.None, []);
+
+    /// <summary>An iteration draws its conditions from the training split (evaluation uses the held-out one).</summary>
+    public static DrawSource Training(DataSplit data) => new(data.SampleShape, data.TrainCondition, data.ElementShape);
+}
+
 /// <summary>Where drawing is: samples drawn, how many were valid and invalid, and the targets (N each, or the budget).</summary>
 public readonly record struct DrawProgress(long Drawn, long Positives, long Negatives, int PerClass, long MaxDraws);
 
 /// <summary>
-/// Samples drawn from the current model and labelled by the oracle (Algorithm 1, lines 6-9). Counts cover ALL draws,
-/// so <see cref="Alpha"/> is the model's true valid rate; the kept samples are at most N per class (balanced), or the
-/// first 2N draws (imbalanced ablation).
+/// Samples drawn from the current model and labelled by the oracle (Algorithm 1, lines 6-9). A sample is valid iff
+/// all its elements are. Counts cover ALL draws, so <see cref="Alpha"/> is the model's true valid rate; the kept
+/// samples (with their conditions and element labels) are at most N per class (balanced), or the first 2N draws
+/// (imbalanced ablation).
 /// </summary>
 public sealed class SyntheticSet : IDisposable
 {
-    private const string Magic = "GENNEG-DRAWS-1";
+    private const string Magic = "GENNEG-DRAWS-2";
+    private const string EarlierMagic = "GENNEG-DRAWS-1";
 
-    public SyntheticSet(Tensor positives, Tensor negatives, long drawn, long positivesDrawn, long negativesDrawn, bool complete)
+    public SyntheticSet(LabelledSamples positives, LabelledSamples negatives, long drawn, long positivesDrawn, long negativesDrawn, bool complete)
     {
         Positives = positives;
         Negatives = negatives;
@@ -38,8 +51,8 @@ public sealed class SyntheticSet : IDisposable
         Complete = complete;
     }
 
-    public Tensor Positives { get; }
-    public Tensor Negatives { get; }
+    public LabelledSamples Positives { get; }
+    public LabelledSamples Negatives { get; }
     public long Drawn { get; }
     public long PositivesDrawn { get; }
     public long NegativesDrawn { get; }
@@ -65,19 +78,22 @@ public sealed class SyntheticSet : IDisposable
         });
     }
 
-    /// <summary>Reads a saved set and restores the generator to where drawing stopped.</summary>
+    /// <summary>Reads a saved set onto the generator's device and restores the generator to where drawing stopped.</summary>
     public static SyntheticSet Load(string path, Generator generator)
     {
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));
-            if (reader.ReadString() != Magic) throw new GenNegException($"'{path}' is not a GenNeg synthetic data set");
+            var magic = reader.ReadString();
+            if (magic == EarlierMagic)
+                throw new GenNegException($"'{path}' was written by an earlier GenNeg version (synthetic set format 1); delete it to draw the set again");
+            if (magic != Magic) throw new GenNegException($"'{path}' is not a GenNeg synthetic data set");
             var drawn = reader.ReadInt64();
             var positivesDrawn = reader.ReadInt64();
             var negativesDrawn = reader.ReadInt64();
             var complete = reader.ReadBoolean();
-            var positives = TensorExtensionMethods.Load(reader);
-            var negatives = TensorExtensionMethods.Load(reader);
+            var positives = LabelledSamples.Load(reader, generator.device);
+            var negatives = LabelledSamples.Load(reader, generator.device);
             using var state = TensorExtensionMethods.Load(reader);
             generator.set_state(state);
             return new SyntheticSet(positives, negatives, drawn, positivesDrawn, negativesDrawn, complete);
@@ -99,12 +115,12 @@ public sealed class SyntheticSet : IDisposable
 public static class SyntheticDrawing
 {
     public static SyntheticSet Draw(
-        ISampler sampler, IDenoiser model, IOracle oracle, int dimension, DrawSettings settings, Generator generator, string savePath,
+        ISampler sampler, IDenoiser model, IOracle oracle, DrawSource source, DrawSettings settings, Generator generator, string savePath,
         IProgress<DrawProgress>? progress = null, CancellationToken cancellation = default)
     {
         var set = File.Exists(savePath)
             ? SyntheticSet.Load(savePath, generator)
-            : new SyntheticSet(empty(0, dimension), empty(0, dimension), 0, 0, 0, complete: false);
+            : new SyntheticSet(LabelledSamples.Empty(source, generator.device), LabelledSamples.Empty(source, generator.device), 0, 0, 0, complete: false);
         progress?.Report(new DrawProgress(set.Drawn, set.PositivesDrawn, set.NegativesDrawn, settings.PerClass, settings.MaxDraws));
 
         while (!set.Complete)
@@ -112,7 +128,7 @@ public static class SyntheticDrawing
             cancellation.ThrowIfCancellationRequested();
             var next = set.Drawn >= settings.MaxDraws
                 ? SettleForBudget(set, settings)
-                : AddBatch(set, sampler, model, oracle, dimension, settings, generator);
+                : AddBatch(set, sampler, model, oracle, source, settings, generator);
             set.Dispose();
             set = next;
             NativeHeap.Trim();
@@ -125,7 +141,7 @@ public static class SyntheticDrawing
     /// <summary>The budget ran out: a smaller balanced set if the rarer class has enough samples, else a clear failure.</summary>
     private static SyntheticSet SettleForBudget(SyntheticSet set, DrawSettings settings)
     {
-        var rarer = Math.Min(set.Positives.shape[0], set.Negatives.shape[0]);
+        var rarer = Math.Min(set.Positives.Count, set.Negatives.Count);
         if (!settings.Balanced || rarer < settings.MinPerClass)
         {
             set.Dispose();
@@ -133,48 +149,70 @@ public static class SyntheticDrawing
                 $"drew {set.Drawn:N0} samples and found {set.PositivesDrawn:N0} valid and {set.NegativesDrawn:N0} invalid, short of " +
                 $"{settings.MinPerClass:N0} of each: the model almost never produces the rarer class; raise genneg.max_draws or lower genneg.min_per_class");
         }
-        return new SyntheticSet(set.Positives[..(int)rarer].clone(), set.Negatives[..(int)rarer].clone(),
+        return new SyntheticSet(set.Positives.Take(rarer).Clone(), set.Negatives.Take(rarer).Clone(),
             set.Drawn, set.PositivesDrawn, set.NegativesDrawn, complete: true);
     }
 
-    private static SyntheticSet AddBatch(SyntheticSet set, ISampler sampler, IDenoiser model, IOracle oracle, int dimension, DrawSettings settings, Generator generator)
+    private static SyntheticSet AddBatch(
+        SyntheticSet set, ISampler sampler, IDenoiser model, IOracle oracle, DrawSource source, DrawSettings settings, Generator generator)
     {
         using var scope = NewDisposeScope();
         var batch = Math.Min(settings.BatchSize, settings.MaxDraws - set.Drawn);
-        var samples = sampler.Sample(model, randn([batch, dimension], generator: generator), generator);
-        var valid = oracle.IsValid(samples);
-        var newPositives = samples.index_select(0, valid.nonzero().squeeze(1));
-        var newNegatives = samples.index_select(0, valid.logical_not().nonzero().squeeze(1));
+        var drawn = SamplerBatch.Draw(sampler, model, batch, source.SampleShape, source.Conditions, generator);
+        var (labelled, valid) = Label(oracle, drawn, source.ElementShape);
+        var newPositives = labelled.Select(valid.nonzero().squeeze(1));
+        var newNegatives = labelled.Select(valid.logical_not().nonzero().squeeze(1));
 
-        var positives = cat([set.Positives, newPositives], 0);
-        var negatives = cat([set.Negatives, newNegatives], 0);
-        var drawn = set.Drawn + batch;
-        var positivesDrawn = set.PositivesDrawn + newPositives.shape[0];
-        var negativesDrawn = set.NegativesDrawn + newNegatives.shape[0];
+        var positives = set.Positives.Append(newPositives);
+        var negatives = set.Negatives.Append(newNegatives);
+        var drawnCount = set.Drawn + batch;
+        var positivesDrawn = set.PositivesDrawn + newPositives.Count;
+        var negativesDrawn = set.NegativesDrawn + newNegatives.Count;
         bool complete;
         if (settings.Balanced)
         {
             // Keep at most N of each class, but count every draw for alpha.
-            positives = positives[..(int)Math.Min(positives.shape[0], settings.PerClass)];
-            negatives = negatives[..(int)Math.Min(negatives.shape[0], settings.PerClass)];
-            complete = positives.shape[0] == settings.PerClass && negatives.shape[0] == settings.PerClass;
+            positives = positives.Take(Math.Min(positives.Count, settings.PerClass));
+            negatives = negatives.Take(Math.Min(negatives.Count, settings.PerClass));
+            complete = positives.Count == settings.PerClass && negatives.Count == settings.PerClass;
         }
         else
         {
             // The first 2N draws as they come: cut the last batch where it crosses 2N.
             var keep = 2L * settings.PerClass;
-            if (drawn > keep)
+            if (drawnCount > keep)
             {
-                var kept = (int)(keep - set.Drawn);
-                var keptValid = valid[..kept];
-                positives = cat([set.Positives, samples[..kept].index_select(0, keptValid.nonzero().squeeze(1))], 0);
-                negatives = cat([set.Negatives, samples[..kept].index_select(0, keptValid.logical_not().nonzero().squeeze(1))], 0);
-                drawn = keep;
-                positivesDrawn = set.PositivesDrawn + positives.shape[0] - set.Positives.shape[0];
-                negativesDrawn = set.NegativesDrawn + negatives.shape[0] - set.Negatives.shape[0];
+                var kept = labelled.Take(keep - set.Drawn);
+                var keptValid = valid[..(int)(keep - set.Drawn)];
+                positives = set.Positives.Append(kept.Select(keptValid.nonzero().squeeze(1)));
+                negatives = set.Negatives.Append(kept.Select(keptValid.logical_not().nonzero().squeeze(1)));
+                drawnCount = keep;
+                positivesDrawn = set.PositivesDrawn + positives.Count - set.Positives.Count;
+                negativesDrawn = set.NegativesDrawn + negatives.Count - set.Negatives.Count;
             }
-            complete = drawn >= keep;
+            complete = drawnCount >= keep;
         }
-        return new SyntheticSet(positives.MoveToOuterDisposeScope(), negatives.MoveToOuterDisposeScope(), drawn, positivesDrawn, negativesDrawn, complete);
+        return new SyntheticSet(positives.Clone().MoveToOuterDisposeScope(), negatives.Clone().MoveToOuterDisposeScope(),
+            drawnCount, positivesDrawn, negativesDrawn, complete);
+    }
+
+    /// <summary>
+    /// The oracle's verdict on a batch as element labels [B, *E] and sample labels [B]. An oracle that labels whole
+    /// samples gives every element its sample's label.
+    /// </summary>
+    public static (LabelledSamples Labelled, Tensor SampleValid) Label(IOracle oracle, DrawnSamples drawn, long[] elementShape)
+    {
+        var verdict = oracle.Judge(drawn.Samples, drawn.Condition);
+        var batch = drawn.Samples.shape[0];
+        long[] perElement = [batch, .. elementShape];
+        var elementValid = verdict.Valid.shape.SequenceEqual(perElement)
+            ? verdict.Valid
+            : verdict.Valid.shape.SequenceEqual(new[] { batch })
+                ? verdict.Valid.reshape([batch, .. elementShape.Select(_ => 1L)]).expand(perElement)
+                : throw new GenNegException(
+                    $"oracle '{oracle.Name}' returned labels of shape [{string.Join(", ", verdict.Valid.shape)}] for {batch} samples; " +
+                    $"expected [{batch}] or [{string.Join(", ", perElement)}]");
+        var sampleValid = verdict.SampleValid();
+        return (new LabelledSamples(drawn.Samples, drawn.Condition, elementValid.to(ScalarType.Bool)), sampleValid);
     }
 }

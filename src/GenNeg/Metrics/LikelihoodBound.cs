@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -27,31 +28,32 @@ public abstract class LikelihoodBound
 
     protected int DrawsPerExample { get; }
 
-    /// <summary>The figure for each example, [N] in float64.</summary>
-    public abstract Tensor PerExample(IDenoiser denoiser, Tensor data, Generator generator);
+    /// <summary>The figure for each example [N, *S] under its condition, summed over the example's numbers: [N] in float64.</summary>
+    public abstract Tensor PerExample(IDenoiser denoiser, Tensor data, Condition condition, Generator generator);
 
     /// <summary>The mean over <paramref name="data"/> and its standard error.</summary>
-    public ElboEstimate Estimate(IDenoiser denoiser, Tensor data, Generator generator)
+    public ElboEstimate Estimate(IDenoiser denoiser, Tensor data, Condition condition, Generator generator)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var perExample = PerExample(denoiser, data, generator);
+        var perExample = PerExample(denoiser, data, condition, generator).cpu();
         var mean = perExample.mean().item<double>();
         var standardError = perExample.numel() > 1 ? perExample.std().item<double>() / Math.Sqrt(perExample.numel()) : 0.0;
         return new ElboEstimate(mean, standardError);
     }
 
     /// <summary>
-    /// Per example, the mean over its noise levels of sigma^-2 ||x0 - D(x0 + sigma n; sigma)||^2, n ~ N(0, I):
-    /// [N] in float64, from sigma [N, drawsPerExample].
+    /// Per example, the mean over its noise levels of sigma^-2 ||x0 - D(x0 + sigma n; sigma, c)||^2, n ~ N(0, I), the
+    /// norm over all of the example's numbers: [N] in float64, from sigma [N, drawsPerExample].
     /// </summary>
-    protected Tensor MeanScaledError(IDenoiser denoiser, Tensor data, Tensor sigma, Generator generator)
+    protected Tensor MeanScaledError(IDenoiser denoiser, Tensor data, Condition condition, Tensor sigma, Generator generator)
     {
         using var scope = NewDisposeScope();
         var count = data.shape[0];
         var x0 = data.to(ScalarType.Float32).repeat_interleave(DrawsPerExample, 0);
+        var repeated = condition.Map(t => t.repeat_interleave(DrawsPerExample, 0));
         var levels = sigma.reshape(-1);
-        var n = randn(x0.shape, generator: generator);
+        var n = randn(x0.shape, generator: generator, device: x0.device);
 
         var errors = new List<Tensor>();
         for (long start = 0; start < x0.shape[0]; start += batchSize)
@@ -60,7 +62,8 @@ public abstract class LikelihoodBound
             var length = Math.Min(batchSize, x0.shape[0] - start);
             var clean = x0.narrow(0, start, length);
             var s = levels.narrow(0, start, length);
-            var error = (clean - denoiser.Denoise(clean + s.unsqueeze(1) * n.narrow(0, start, length), s)).square().sum(1).to(ScalarType.Float64);
+            var noisy = clean + PerSample.Broadcast(s, clean) * n.narrow(0, start, length);
+            var error = (clean - denoiser.Denoise(noisy, s, repeated.Slice(start, length))).square().flatten(1).sum(1).to(ScalarType.Float64);
             errors.Add((error / s.to(ScalarType.Float64).square()).MoveToOuterDisposeScope());
         }
         return cat(errors, 0).reshape(count, DrawsPerExample).mean([1]).MoveToOuterDisposeScope();

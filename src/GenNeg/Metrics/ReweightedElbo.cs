@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -20,14 +21,14 @@ public sealed class ReweightedElbo(DdpmSchedule schedule, int drawsPerExample, i
 {
     public override string Name => "r-ELBO";
 
-    public override Tensor PerExample(IDenoiser denoiser, Tensor data, Generator generator)
+    public override Tensor PerExample(IDenoiser denoiser, Tensor data, Condition condition, Generator generator)
     {
         using var scope = NewDisposeScope();
         var count = data.shape[0];
-        var slices = arange(DrawsPerExample, dtype: ScalarType.Float64).unsqueeze(0);
-        var u = (slices + rand([count, DrawsPerExample], dtype: ScalarType.Float64, generator: generator)) / DrawsPerExample;
+        var slices = arange(DrawsPerExample, dtype: ScalarType.Float64, device: data.device).unsqueeze(0);
+        var u = (slices + rand([count, DrawsPerExample], dtype: ScalarType.Float64, device: data.device, generator: generator)) / DrawsPerExample;
         var step = (u * schedule.Timesteps).floor().clamp(0, schedule.Timesteps - 1).to(ScalarType.Int64).reshape(-1);
-        var sigma = schedule.SigmaTable().index_select(0, step).reshape(count, DrawsPerExample);
-        return (-MeanScaledError(denoiser, data, sigma, generator)).MoveToOuterDisposeScope();
+        var sigma = schedule.SigmaTable(data.device).index_select(0, step).reshape(count, DrawsPerExample);
+        return (-MeanScaledError(denoiser, data, condition, sigma, generator)).MoveToOuterDisposeScope();
     }
 }

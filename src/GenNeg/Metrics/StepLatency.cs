@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Runtime;
+using GenNeg.Sampling;
 using static TorchSharp.torch;
 
 namespace GenNeg.Metrics;
@@ -25,13 +28,25 @@ public sealed record StepTimings(IReadOnlyList<double[]> Rounds)
 /// </summary>
 public static class StepLatency
 {
-    public static StepTimings Measure(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
+    /// <summary>What a step is timed on: samples of shape S on a device, with conditions picked from a pool.</summary>
+    public sealed record Inputs(long[] SampleShape, Condition Pool, Device Device)
+    {
+        public static Inputs Unconditional(params long[] sampleShape) => new(sampleShape, Condition.None, CPU);
+
+        /// <summary>The held-out split's shapes and conditions, on its device.</summary>
+        public static Inputs From(DataSplit data) => new(data.SampleShape, data.ValidationCondition, data.Train.device);
+    }
+
+    /// <remarks>Each model encodes the batch's condition once before the timed steps, as a sampler batch does.</remarks>
+    public static StepTimings Measure(IReadOnlyList<IDenoiser> denoisers, Inputs inputs, int batchSize, int repetitions = 15, int warmUp = 3)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var generator = new Generator(0);
-        var x = randn([batchSize, dimension], generator: generator);
-        var sigma = tensor(new[] { 1.0f });
+        using var generator = new Generator(0, inputs.Device);
+        var condition = SamplerBatch.Pick(inputs.Pool, batchSize, generator);
+        var x = randn([batchSize, .. inputs.SampleShape], generator: generator, device: inputs.Device);
+        var sigma = tensor(new[] { 1.0f }, device: inputs.Device);
+        var encoded = denoisers.Select(d => d.EncodeCondition(condition)).ToList();
         var rounds = new List<double[]>();
         var order = new Random(0);
         for (var i = 0; i < warmUp + repetitions; i++)
@@ -41,7 +56,8 @@ public static class StepLatency
             {
                 var clock = Stopwatch.StartNew();
                 using (var step = NewDisposeScope())
-                    denoisers[d].Denoise(denoisers[d].Denoise(x, sigma), sigma);
+                    denoisers[d].Denoise(denoisers[d].Denoise(x, sigma, encoded[d]), sigma, encoded[d]);
+                DeviceSelection.Synchronize(inputs.Device);
                 round[d] = clock.Elapsed.TotalMilliseconds;
             }
             if (i >= warmUp) rounds.Add(round);
@@ -50,9 +66,9 @@ public static class StepLatency
     }
 
     /// <summary>Each model's median step time.</summary>
-    public static double[] MedianMilliseconds(IReadOnlyList<IDenoiser> denoisers, int dimension, int batchSize, int repetitions = 15, int warmUp = 3)
+    public static double[] MedianMilliseconds(IReadOnlyList<IDenoiser> denoisers, Inputs inputs, int batchSize, int repetitions = 15, int warmUp = 3)
     {
-        var timings = Measure(denoisers, dimension, batchSize, repetitions, warmUp);
+        var timings = Measure(denoisers, inputs, batchSize, repetitions, warmUp);
         return Enumerable.Range(0, denoisers.Count).Select(timings.Median).ToArray();
     }
 }

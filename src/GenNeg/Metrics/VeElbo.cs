@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -21,13 +22,13 @@ public sealed class VeElbo(LogUniformNoise noise, int drawsPerExample, int batch
 {
     public override string Name => "ELBO";
 
-    public override Tensor PerExample(IDenoiser denoiser, Tensor data, Generator generator)
+    public override Tensor PerExample(IDenoiser denoiser, Tensor data, Condition condition, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var dimension = data.shape[1];
+        var dimension = data.shape[1..].Aggregate(1L, (a, b) => a * b);
         var sigma = noise.SampleStratified(data.shape[0], DrawsPerExample, generator);
-        var diffusion = MeanScaledError(denoiser, data, sigma, generator) * noise.LogRange;
-        var prior = data.to(ScalarType.Float64).square().sum(1) / (2 * noise.SigmaMax * noise.SigmaMax);
+        var diffusion = MeanScaledError(denoiser, data, condition, sigma, generator) * noise.LogRange;
+        var prior = data.to(ScalarType.Float64).square().flatten(1).sum(1) / (2 * noise.SigmaMax * noise.SigmaMax);
         var reconstruction = dimension / 2.0 * (1 + Math.Log(2 * Math.PI * noise.SigmaMin * noise.SigmaMin));
         return (-(prior + diffusion + reconstruction)).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -5,16 +6,39 @@ using static TorchSharp.torch.nn;
 namespace GenNeg.Networks;
 
 /// <summary>Shape of the <see cref="ResidualMlp"/> backbone.</summary>
-public sealed record MlpShape(int InputWidth, int OutputWidth, int Hidden = 256, int Blocks = 2, int TimeEmbedding = 128, double NoiseLabelScale = 1000);
+/// <param name="OutputShape">shape of one sample's output; null for a flat [OutputWidth]</param>
+/// <param name="ConditionNames">condition tensors appended (flattened) to the input, in this order</param>
+public sealed record MlpShape(int InputWidth, int OutputWidth, int Hidden = 256, int Blocks = 2, int TimeEmbedding = 128, double NoiseLabelScale = 1000)
+{
+    public long[]? OutputShape { get; init; }
+
+    public IReadOnlyList<string> ConditionNames { get; init; } = [];
+
+    /// <summary>The MLP for a backbone spec: the sample and every condition tensor flattened into one input vector.</summary>
+    public static MlpShape For(BackboneSpec spec)
+    {
+        static long Size(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+        var input = Size(spec.SampleShape) + spec.Conditions.Sum(c => Size(c.Shape));
+        var model = spec.Model;
+        return new MlpShape(checked((int)input), checked((int)Size(spec.OutputShape)), model.Hidden, model.Blocks, model.TimeEmbedding)
+        {
+            OutputShape = spec.OutputShape,
+            ConditionNames = spec.Conditions.Select(c => c.Name).ToList(),
+        };
+    }
+}
 
 /// <summary>
 /// The raw network F(x, noise label) of the paper's checkerboard experiments (Appendix B.1): an input
 /// projection, residual blocks conditioned on a sinusoidal embedding of the noise label, SiLU throughout.
+/// Samples of any shape are flattened, and a condition, when there is one, is flattened and appended to the input.
 /// It knows nothing of sigma or of the diffusion: the preconditioner decides what x and the label are.
 /// With the default shape and 2-D data it has 494,850 parameters.
 /// </summary>
-public sealed class ResidualMlp : Module<Tensor, Tensor, Tensor>
+public sealed class ResidualMlp : Backbone
 {
+    public const string BackboneName = "mlp";
+
     private readonly MlpShape shape;
     private readonly Linear inputProjection;
     private readonly Linear timeHidden;
@@ -41,20 +65,28 @@ public sealed class ResidualMlp : Module<Tensor, Tensor, Tensor>
 
     public MlpShape Shape => shape;
 
-    /// <param name="input">network input [B, InputWidth]</param>
+    /// <param name="input">network input [B, *S]</param>
     /// <param name="noiseLabel">[B], or [1] when the whole batch shares one noise level (the embedding is then computed once and broadcast)</param>
-    public override Tensor forward(Tensor input, Tensor noiseLabel)
+    /// <param name="condition">the samples' condition; the tensors named in the shape are appended to the input</param>
+    /// <returns>[B, *OutputShape], or [B, OutputWidth] when the shape names none</returns>
+    public override Tensor forward(Tensor input, Tensor noiseLabel, Condition condition)
     {
         using var scope = NewDisposeScope();
         var embedding = SinusoidalEmbedding.Embed(noiseLabel, shape.TimeEmbedding, shape.NoiseLabelScale);
         var time = functional.silu(timeOutput.forward(functional.silu(timeHidden.forward(embedding))));
-        var hidden = inputProjection.forward(input);
+        var hidden = inputProjection.forward(FlatInput(input, condition));
         foreach (var block in blocks)
             hidden = block.forward(hidden, time);
-        return outputProjection.forward(functional.silu(hidden)).MoveToOuterDisposeScope();
+        var output = outputProjection.forward(functional.silu(hidden));
+        return (shape.OutputShape is { } outputShape ? output.reshape([output.shape[0], .. outputShape]) : output).MoveToOuterDisposeScope();
     }
 
-    public long ParameterCount() => parameters().Sum(p => p.numel());
+    private Tensor FlatInput(Tensor input, Condition condition)
+    {
+        var flat = input.flatten(1);
+        if (shape.ConditionNames.Count == 0) return flat;
+        return cat([flat, .. shape.ConditionNames.Select(name => condition[name].flatten(1).to(flat.dtype))], 1);
+    }
 }
 
 /// <summary>h + W2 SiLU(W1 SiLU(h) + Wt time): a pre-activation residual block with an additive time projection.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
-using GenNeg.Data;
+using GenNeg.Metrics;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 
@@ -20,7 +20,9 @@ public sealed record ReportRow(
     double ElboStandardError,
     double StepLatencyMs,
     long? ParallelSamplesForOneValid,
-    double ExpectedRunsPerValid);
+    double ExpectedRunsPerValid,
+    double? ElementInfractionRate = null,
+    IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -52,33 +54,59 @@ public static class RunReport
         var evaluated = run.LoadManifest().Stages.Where(stage => metrics.ContainsKey(stage.Name)).Select(stage => metrics[stage.Name]).ToList();
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        var latencies = LoadedStage.TimeSamplerSteps(run, config, evaluated.Select(m => run.Stage(m.Stage)).ToList(), (int)data.SampleSize,
-            config.Report.LatencyBatchSize);
+        using var experiment = Experiment.Open(config, registries);
+        var latencies = LoadedStage.TimeSamplerSteps(run, experiment, evaluated.Select(m => run.Stage(m.Stage)).ToList(), config.Report.LatencyBatchSize);
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
-            latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+            latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
+            m.ElementInfractionRate, m.InfractionsByReason));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
-    /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>
-    public static string Write(RunFolder run, RunReportData report)
+    /// <summary>
+    /// Writes report.md, report.json and the figures; returns the Markdown. Each stage's picture is the data set's own
+    /// (checkerboard: a scatter), drawn from the stage's saved evaluation samples as labelled by the oracle now.
+    /// </summary>
+    public static string Write(RunFolder run, RunReportData report, GenNegConfig config, Registries registries)
     {
         run.EnsureFolder(FigureFolder);
         var scatters = new List<string>();
-        foreach (var row in report.Rows)
+        using (var experiment = Experiment.Open(config with { Device = "cpu" }, registries))
         {
-            var samples = run.PathOf(Evaluation.SamplesFile(row.Stage));
-            if (!File.Exists(samples)) continue;
-            var figure = $"{FigureFolder}/{row.Stage}.png";
-            AtomicFile.WriteAllBytes(run.PathOf(figure), GenNeg.Domains.Checkerboard.CheckerboardScatterPlot.RenderPng(SampleCsv.ReadPoints(samples), row.Stage));
-            scatters.Add(figure);
+            foreach (var row in report.Rows)
+            {
+                using var saved = Evaluation.LoadSavedSamples(run, row.Stage);
+                if (saved is null) continue;
+                var verdict = experiment.Oracle.Judge(saved.Samples, saved.Condition);
+                var figure = $"{FigureFolder}/{row.Stage}.png";
+                AtomicFile.WriteAllBytes(run.PathOf(figure), experiment.DataSet.RenderSamples(experiment.Data, saved.Samples, saved.Condition, verdict, row.Stage));
+                scatters.Add(figure);
+            }
         }
         AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows, report.LikelihoodTitle));
         AtomicFile.WriteAllText(run.PathOf(JsonFile), JsonSerializer.Serialize(report, RunManifest.Json));
         var markdown = Markdown(report, scatters);
         AtomicFile.WriteAllText(run.PathOf(MarkdownFile), markdown);
         return markdown;
+    }
+
+    /// <summary>Per-element and per-reason infraction rates, when the oracle gives them (each as % of samples / % of elements).</summary>
+    private static void AppendBreakdown(StringBuilder text, IReadOnlyList<ReportRow> rows)
+    {
+        var reasons = rows.SelectMany(r => r.InfractionsByReason?.Keys ?? []).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (reasons.Count == 0 && rows.All(r => r.ElementInfractionRate is null)) return;
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine("Infractions by element and reason (% of samples with any such element / % of elements):").AppendLine();
+        text.AppendLine("| stage | any reason | " + string.Join(" | ", reasons) + " |");
+        text.AppendLine("|---|---:|" + string.Concat(reasons.Select(_ => "---:|")));
+        static string Pair(double samples, double? elements) =>
+            string.Create(CultureInfo.InvariantCulture, $"{samples * 100:F3} % / {(elements is { } e ? $"{e * 100:F3} %" : "-")}");
+        foreach (var r in rows)
+        {
+            var cells = reasons.Select(reason => r.InfractionsByReason is { } map && map.TryGetValue(reason, out var rates) ? Pair(rates.Samples, rates.Elements) : "-");
+            text.AppendLine(c, $"| {r.Stage} | {Pair(r.InfractionRate, r.ElementInfractionRate)} | {string.Join(" | ", cells)} |");
+        }
+        text.AppendLine();
     }
 
     private static string Markdown(RunReportData report, IReadOnlyList<string> scatters)
@@ -94,6 +122,7 @@ public static class RunReport
                                $"{r.Elbo:F3} ± {r.ElboStandardError:F3} | {r.StepLatencyMs:F2} | {(r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never")} | {r.ExpectedRunsPerValid:F4} |");
         }
         text.AppendLine();
+        AppendBreakdown(text, report.Rows);
         text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
         text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
         text.AppendLine(report.Likelihood == "ELBO"

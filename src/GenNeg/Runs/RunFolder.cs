@@ -66,8 +66,8 @@ public sealed class RunFolder
     /// <summary>Refuses to continue the run under a config other than the one it started with.</summary>
     public void EnsureSameConfig(GenNegConfig config)
     {
-        var saved = ConfigLoader.ToYaml(LoadConfig());
-        var wanted = ConfigLoader.ToYaml(config);
+        var saved = ConfigLoader.ExperimentYaml(LoadConfig());
+        var wanted = ConfigLoader.ExperimentYaml(config);
         if (saved == wanted) return;
         var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);
         throw new GenNegException(
@@ -79,7 +79,11 @@ public sealed class RunFolder
         if (!File.Exists(ManifestPath)) return new RunManifest();
         try
         {
-            return JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(ManifestPath), RunManifest.Json) ?? new RunManifest();
+            var manifest = JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(ManifestPath), RunManifest.Json) ?? new RunManifest();
+            if (manifest.Format is < 1 or > RunManifest.CurrentFormat)
+                throw new GenNegException(
+                    $"'{ManifestPath}' has manifest format {manifest.Format}; this GenNeg reads formats 1 to {RunManifest.CurrentFormat} (the format changed: use the GenNeg version that wrote the run)");
+            return manifest;
         }
         catch (JsonException e)
         {

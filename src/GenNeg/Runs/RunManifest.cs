@@ -1,15 +1,26 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Guidance;
 
 namespace GenNeg.Runs;
 
 /// <summary>
 /// What a run folder holds, stage by stage. A stage is a base denoiser plus an ordered classifier stack;
-/// every command that samples or evaluates reads its model from here.
+/// every command that samples or evaluates reads its model from here. Format 2 adds <see cref="Data"/> (the shapes the
+/// models were built for) and each classifier's head; format-1 manifests (checkerboard runs of earlier versions) still
+/// load, as unconditional runs with by-sample classifiers.
 /// </summary>
 public sealed record RunManifest
 {
-    public int Format { get; init; } = 1;
+    public const int CurrentFormat = 2;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>What the run's models were built for; null in format-1 manifests.</summary>
+    public DataRecord? Data { get; init; }
+
     public IReadOnlyList<StageRecord> Stages { get; init; } = [];
 
     public StageRecord? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
@@ -20,12 +31,39 @@ public sealed record RunManifest
     public RunManifest WithStage(StageRecord stage) =>
         this with { Stages = [.. Stages.Where(s => s.Name != stage.Name), stage] };
 
+    public RunManifest WithData(DataRecord data) => this with { Data = data, Format = CurrentFormat };
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+}
+
+/// <summary>The shapes a run's models were built for, so a run can be checked against the data it is loaded with.</summary>
+/// <param name="SampleShape">S, the shape of one sample</param>
+/// <param name="Conditions">the condition tensors beside each sample, as "name [shape]"</param>
+/// <param name="ElementShape">E, the shape of the oracle's per-element labels ([] when it labels whole samples)</param>
+/// <param name="Backbone">model.backbone</param>
+public sealed record DataRecord(string DataSet, long[] SampleShape, IReadOnlyList<string> Conditions, long[] ElementShape, string Backbone)
+{
+    public static DataRecord Of(DataSplit data, GenNegConfig config) => new(
+        config.Data.Name, data.SampleShape,
+        data.TrainCondition.Entries.Select(e => $"{e.Key} [{string.Join(", ", e.Value.shape[1..])}]").ToList(),
+        data.ElementShape, config.Model.Backbone);
+
+    /// <summary>Fails with one line when <paramref name="data"/> does not have the shapes the run was built for.</summary>
+    public void EnsureMatches(DataSplit data, GenNegConfig config, string runPath)
+    {
+        var now = Of(data, config);
+        string Describe(DataRecord r) =>
+            $"{r.DataSet} samples [{string.Join(", ", r.SampleShape)}], conditions {(r.Conditions.Count == 0 ? "none" : string.Join("; ", r.Conditions))}, " +
+            $"labels [{string.Join(", ", r.ElementShape)}], backbone {r.Backbone}";
+        if (DataSet != now.DataSet || !SampleShape.SequenceEqual(now.SampleShape) || !Conditions.SequenceEqual(now.Conditions)
+            || !ElementShape.SequenceEqual(now.ElementShape) || Backbone != now.Backbone)
+            throw new GenNegException($"run folder '{runPath}' was trained on {Describe(this)}; the config now gives {Describe(now)}");
+    }
 }
 
 /// <param name="Name">stage name: baseline, genneg-1, ...</param>
@@ -46,6 +84,7 @@ public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<Cla
 /// <param name="Seed">seed of its drawing and training</param>
 /// <param name="DrawSeconds">wall time of drawing its data</param>
 /// <param name="TrainSeconds">wall time of training it</param>
+/// <param name="Head">by_sample or by_element (format-1 manifests: by_sample)</param>
 public sealed record ClassifierRecord(
     string Weights, double Alpha, long Drawn, long PositivesDrawn, long NegativesDrawn, long TrainPositives, long TrainNegatives,
-    string Ablation, bool TimeIndependent, long Seed, double DrawSeconds, double TrainSeconds);
+    string Ablation, bool TimeIndependent, long Seed, double DrawSeconds, double TrainSeconds, string Head = ClassifierHead.BySample);

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -27,18 +28,18 @@ public sealed class AncestralSampler : ISampler
 
     public int Evaluations => visited.Length;
 
-    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) => DdpmSteps.Walk(noise, visited, (x, t, s) =>
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) => DdpmSteps.Walk(noise, visited, (x, t, s) =>
     {
-        var mean = Mean(denoiser, x, t, s);
-        return s > 0 ? mean + Math.Sqrt(Beta(t, s)) * randn(x.shape, dtype: x.dtype, generator: generator) : mean;
+        var mean = Mean(denoiser, x, condition, t, s);
+        return s > 0 ? mean + Math.Sqrt(Beta(t, s)) * randn(x.shape, dtype: x.dtype, device: x.device, generator: generator) : mean;
     });
 
     /// <summary>The mean of p(x_s | x_t): (x_t - beta / sqrt(1 - abar_t) eps) / sqrt(1 - beta), beta = 1 - abar_t / abar_s.</summary>
-    public Tensor Mean(IDenoiser denoiser, Tensor xt, int t, int s)
+    public Tensor Mean(IDenoiser denoiser, Tensor xt, Condition condition, int t, int s)
     {
         using var scope = NewDisposeScope();
         var beta = Beta(t, s);
-        var (epsilon, _) = DdpmSteps.Predict(denoiser, schedule, xt, t);
+        var (epsilon, _) = DdpmSteps.Predict(denoiser, schedule, xt, condition, t);
         return ((xt - beta / Math.Sqrt(1 - schedule.AlphaBar(t)) * epsilon) / Math.Sqrt(1 - beta)).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Runtime;
 using static TorchSharp.torch;
@@ -10,29 +11,26 @@ public readonly record struct SamplingProgress(long Done, long Total);
 /// <summary>Draws many samples in batches, so memory stays bounded and the caller can show progress or cancel.</summary>
 public static class BatchedSampling
 {
-    public static Tensor Draw(
-        ISampler sampler, IDenoiser denoiser, long count, int dimension, int batchSize, Generator generator,
+    /// <param name="conditions">the pool each batch picks its conditions from (<see cref="Condition.None"/> when unconditional)</param>
+    public static DrawnSamples Draw(
+        ISampler sampler, IDenoiser denoiser, long count, long[] sampleShape, Condition conditions, int batchSize, Generator generator,
         IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
     {
         if (count < 1) throw new GenNegException($"the number of samples must be at least 1, got {count}");
         if (batchSize < 1) throw new GenNegException($"sampler.batch_size must be at least 1, got {batchSize}");
-        var batches = new List<Tensor>();
+        var batches = new List<DrawnSamples>();
         try
         {
             for (long done = 0; done < count;)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var size = Math.Min(batchSize, count - done);
-                using (var scope = NewDisposeScope())
-                {
-                    var noise = randn([size, dimension], generator: generator);
-                    batches.Add(sampler.Sample(denoiser, noise, generator).MoveToOuterDisposeScope());
-                }
+                batches.Add(SamplerBatch.Draw(sampler, denoiser, size, sampleShape, conditions, generator));
                 NativeHeap.Trim();
                 done += size;
                 progress?.Report(new SamplingProgress(done, count));
             }
-            return cat(batches, 0);
+            return new DrawnSamples(cat(batches.Select(b => b.Samples).ToList(), 0), Condition.Concat(batches.Select(b => b.Condition).ToList()));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -30,17 +31,17 @@ public sealed class DdimSampler : ISampler
 
     public int Evaluations => visited.Length;
 
-    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator) =>
-        DdpmSteps.Walk(noise, visited, (x, t, s) => Step(denoiser, x, t, s, generator));
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) =>
+        DdpmSteps.Walk(noise, visited, (x, t, s) => Step(denoiser, x, condition, t, s, generator));
 
-    private Tensor Step(IDenoiser denoiser, Tensor xt, int t, int s, Generator generator)
+    private Tensor Step(IDenoiser denoiser, Tensor xt, Condition condition, int t, int s, Generator generator)
     {
-        var (epsilon, clean) = DdpmSteps.Predict(denoiser, schedule, xt, t);
+        var (epsilon, clean) = DdpmSteps.Predict(denoiser, schedule, xt, condition, t);
         var abarT = schedule.AlphaBar(t);
         var abarS = schedule.AlphaBar(s);
         var c = eta * Math.Sqrt((1 - abarS) / (1 - abarT) * (1 - abarT / abarS));
         var direction = Math.Sqrt(Math.Max(0, 1 - abarS - c * c));
         var next = Math.Sqrt(abarS) * clean + direction * epsilon;
-        return c > 0 ? next + c * randn(xt.shape, dtype: xt.dtype, generator: generator) : next;
+        return c > 0 ? next + c * randn(xt.shape, dtype: xt.dtype, device: xt.device, generator: generator) : next;
     }
 }

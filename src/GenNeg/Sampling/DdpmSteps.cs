@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -40,12 +41,12 @@ public static class DdpmSteps
     /// sigma = sigma_t, x0_hat = D(x; sigma) and eps = (x - D(x; sigma)) / sigma. A guided denoiser therefore yields the
     /// guided epsilon eps - sqrt(1 - abar_t) g (Dhariwal &amp; Nichol 2021, Eq. 14).
     /// </summary>
-    public static (Tensor Epsilon, Tensor Clean) Predict(IDenoiser denoiser, DdpmSchedule schedule, Tensor xt, int t)
+    public static (Tensor Epsilon, Tensor Clean) Predict(IDenoiser denoiser, DdpmSchedule schedule, Tensor xt, Condition condition, int t)
     {
         using var scope = NewDisposeScope();
         var sigma = schedule.Sigma(t);
         var x = xt * Math.Sqrt(1 + sigma * sigma);
-        var clean = denoiser.Denoise(x, full([1], sigma, dtype: xt.dtype));
+        var clean = denoiser.Denoise(x, full([1], sigma, dtype: xt.dtype, device: xt.device), condition);
         var epsilon = (x - clean) / sigma;
         return (epsilon.MoveToOuterDisposeScope(), clean.MoveToOuterDisposeScope());
     }

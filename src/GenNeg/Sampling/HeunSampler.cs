@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class HeunSampler : ISampler
         return levels;
     }
 
-    public Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator)
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator)
     {
         using var noGrad = no_grad();
         var levels = NoiseLevels();
@@ -55,30 +56,30 @@ public sealed class HeunSampler : ISampler
         for (var i = 0; i < settings.Steps; i++)
         {
             using var scope = NewDisposeScope();
-            var next = Step(denoiser, x, levels[i], levels[i + 1], gamma, generator);
+            var next = Step(denoiser, x, condition, levels[i], levels[i + 1], gamma, generator);
             x.Dispose();
             x = next.MoveToOuterDisposeScope();
         }
         return x;
     }
 
-    private Tensor Step(IDenoiser denoiser, Tensor x, double current, double next, double gamma, Generator generator)
+    private Tensor Step(IDenoiser denoiser, Tensor x, Condition condition, double current, double next, double gamma, Generator generator)
     {
         // Churn: raise the noise level to t_hat = t (1 + gamma) by adding fresh noise (Algorithm 2, lines 4-6).
         var churn = current >= settings.ChurnSigmaMin && current <= settings.ChurnSigmaMax ? gamma : 0.0;
         var raised = current * (1 + churn);
         var xHat = churn > 0
-            ? x + Math.Sqrt(raised * raised - current * current) * settings.ChurnNoise * randn(x.shape, generator: generator)
+            ? x + Math.Sqrt(raised * raised - current * current) * settings.ChurnNoise * randn(x.shape, generator: generator, device: x.device)
             : x.alias();
 
         // Euler step (line 7-8), then the trapezoidal correction unless stepping to sigma = 0 (lines 9-11).
-        var slope = (xHat - denoiser.Denoise(xHat, Level(raised))) / raised;
+        var slope = (xHat - denoiser.Denoise(xHat, Level(raised, x), condition)) / raised;
         var xNext = xHat + (next - raised) * slope;
         if (next == 0) return xNext;
-        var slopeNext = (xNext - denoiser.Denoise(xNext, Level(next))) / next;
+        var slopeNext = (xNext - denoiser.Denoise(xNext, Level(next, x), condition)) / next;
         return xHat + (next - raised) * (0.5 * slope + 0.5 * slopeNext);
     }
 
-    /// <summary>One shared noise level for the whole batch, [1].</summary>
-    private static Tensor Level(double sigma) => tensor(new[] { (float)sigma });
+    /// <summary>One shared noise level for the whole batch, [1], on the samples' device.</summary>
+    private static Tensor Level(double sigma, Tensor like) => tensor(new[] { (float)sigma }, device: like.device);
 }

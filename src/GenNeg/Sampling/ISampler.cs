@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
@@ -5,7 +6,8 @@ namespace GenNeg.Sampling;
 
 /// <summary>
 /// A stateless sampler: turns standard-normal noise into samples by integrating the reverse process of a
-/// denoiser. Guidance is a denoiser wrapper (see Guidance), so no sampler knows about classifiers.
+/// denoiser. Guidance is a denoiser wrapper (see Guidance), so no sampler knows about classifiers, and a
+/// condition passes through untouched, so no sampler knows about conditions either.
 /// </summary>
 public interface ISampler
 {
@@ -16,7 +18,8 @@ public interface ISampler
     int Evaluations { get; }
 
     /// <param name="denoiser">the model to sample from</param>
-    /// <param name="noise">standard-normal noise [B, D]; the sampler scales it to its starting noise level</param>
-    /// <param name="generator">source of the sampler's own randomness (stochastic churn)</param>
-    Tensor Sample(IDenoiser denoiser, Tensor noise, Generator generator);
+    /// <param name="noise">standard-normal noise [B, *S]; the sampler scales it to its starting noise level</param>
+    /// <param name="condition">the samples' condition, passed to every denoiser call untouched</param>
+    /// <param name="generator">source of the sampler's own randomness (stochastic churn), on the noise's device</param>
+    Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator);
 }

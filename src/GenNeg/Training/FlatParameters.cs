@@ -34,8 +34,10 @@ public sealed class FlatParameters : IDisposable
     public static FlatParameters Gather(Module module, bool withGradients)
     {
         var parameters = module.parameters().ToList();
-        var values = new Parameter(zeros(parameters.Sum(p => Aligned(p.numel()))), requires_grad: withGradients);
-        var gradients = withGradients ? zeros(values.numel()) : null;
+        // The buffers live where the weights do (a CUDA model keeps its weights on the GPU).
+        var device = parameters.Count > 0 ? parameters[0].device : CPU;
+        var values = new Parameter(zeros(parameters.Sum(p => Aligned(p.numel())), device: device), requires_grad: withGradients);
+        var gradients = withGradients ? zeros(values.numel(), device: device) : null;
         values.grad = gradients;
         using var noGrad = no_grad();
         long offset = 0;

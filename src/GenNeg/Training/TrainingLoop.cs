@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GenNeg.Data;
 using GenNeg.Runtime;
 using Microsoft.Extensions.Logging;
 using TorchSharp.Modules;
@@ -64,7 +65,7 @@ public sealed class TrainingLoop
         model.train();
         var clock = Stopwatch.StartNew();
         var startStep = step;
-        var lossSum = zeros(1);
+        var lossSum = zeros(1, device: weights.Values.device);
         var lastLoss = double.NaN;
         try
         {
@@ -114,10 +115,14 @@ public sealed class TrainingLoop
 
     /// <summary>
     /// A training batch: the whole set when the batch covers it (full-batch training, the paper's setting),
-    /// else a uniform draw with replacement.
+    /// else a uniform draw with replacement; the condition's rows go with their samples.
     /// </summary>
-    public static Tensor Batch(Tensor data, int batchSize, Generator generator) =>
-        batchSize == data.shape[0] ? data.alias() : data.index_select(0, randint(0, data.shape[0], [batchSize], generator: generator));
+    public static (Tensor Samples, Condition Condition) Batch(Tensor data, Condition condition, int batchSize, Generator generator)
+    {
+        if (batchSize == data.shape[0]) return (data.alias(), condition);
+        var index = randint(0, data.shape[0], [batchSize], generator: generator, device: data.device);
+        return (data.index_select(0, index), condition.Select(index));
+    }
 
     private static void SetLearningRate(OptimizerHelper optimizer, TrainingOptions options, int step)
     {

@@ -1,7 +1,5 @@
 using GenNeg.Configuration;
-using GenNeg.Data;
 using GenNeg.Diffusion;
-using GenNeg.Oracles;
 using GenNeg.Runs;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
@@ -33,24 +31,28 @@ public sealed class BaselineTraining
     public StageRecord Run(BaselineTrainingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var config = request.Config;
-        registries.Oracles.EnsureKnown(config.Oracle);
+        Experiment.CheckNames(config, registries);
         var run = request.Resume ? OpenForResume(request) : CreateFresh(request);
         run.EnsureFolder(StageName);
 
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        using var denoiser = ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed);
-        using var generator = new Generator((ulong)config.Seed);
-        var loss = new DenoisingLoss(ModelFactory.Formalism(config.Model));
-        var train = data.Train;
+        using var experiment = Experiment.Open(config, registries);
+        var data = experiment.Data;
+        using var denoiser = experiment.Models.CreateDenoiser(config.Seed);
+        using var generator = experiment.NewGenerator(config.Seed);
+        var loss = new DenoisingLoss(experiment.Models.Formalism);
         var batchSize = config.Train.BatchSize;
 
-        Tensor StepLoss(Generator g) => loss.Compute(denoiser, TrainingLoop.Batch(train, batchSize, g), g).mean();
+        Tensor StepLoss(Generator g)
+        {
+            var (x0, condition) = TrainingLoop.Batch(data.Train, data.TrainCondition, batchSize, g);
+            return loss.Compute(denoiser, x0, condition, g).mean();
+        }
 
-        AveragedTraining.Run(loggers, denoiser, () => ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), StepLoss,
+        AveragedTraining.Run(loggers, denoiser, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
             TrainingOptions.From(config.Train), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
             (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
         var stage = new StageRecord(StageName, DenoiserFile, []);
-        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)).WithStage(stage));
         return stage;
     }
 

@@ -1,8 +1,5 @@
 using GenNeg.Configuration;
-using GenNeg.Data;
-using GenNeg.Diffusion;
 using GenNeg.Guidance;
-using GenNeg.Oracles;
 using GenNeg.Runs;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
@@ -42,29 +39,35 @@ public sealed class Distillation
         var folder = name + "/";
         run.EnsureFolder(folder);
         var configPath = run.PathOf(folder + "config.yaml");
-        var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) : run.LoadConfig(request.Overrides);
+        var requested = run.LoadConfig(request.Overrides);
+        // An interrupted distillation continues under the settings it started with, on the device asked for now.
+        var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) with { Device = requested.Device } : requested;
         AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         var teacherStage = run.Stage(ResumedTeacher(run, folder) ?? request.FromStage);
         AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
 
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        using var teacher = LoadedStage.Load(run, config, teacherStage, (int)data.SampleSize);
-        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), run.PathOf(teacherStage.Denoiser));
-        using var generator = new Generator((ulong)(config.Seed + 104_729));
-        var loss = new DistillationLoss(ModelFactory.Formalism(config.Model));
-        var train = data.Train;
+        using var experiment = Experiment.Open(config, registries);
+        var data = experiment.Data;
+        using var teacher = LoadedStage.Load(run, experiment, teacherStage);
+        using var student = experiment.Models.LoadDenoiser(run.PathOf(teacherStage.Denoiser), config.Seed);
+        using var generator = experiment.NewGenerator(config.Seed + 104_729);
+        var loss = new DistillationLoss(experiment.Models.Formalism);
         var batchSize = config.Distill.BatchSize;
 
-        Tensor StepLoss(Generator g) => loss.Compute(teacher.Denoiser, student, TrainingLoop.Batch(train, batchSize, g), g).mean();
+        Tensor StepLoss(Generator g)
+        {
+            var (x0, condition) = TrainingLoop.Batch(data.Train, data.TrainCondition, batchSize, g);
+            return loss.Compute(teacher.Denoiser, student, x0, condition, g).mean();
+        }
 
         var weights = folder + "denoiser.bin";
-        AveragedTraining.Run(loggers, student, () => ModelFactory.CreateDenoiser(config.Model, (int)data.SampleSize, config.Seed), StepLoss,
+        AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
             TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
             progress.Training($"distill {teacherStage.Name}"), cancellation);
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-            .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
+            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.SaveManifest(run.LoadManifest().WithStage(stage));
         return (stage, metrics);
     }

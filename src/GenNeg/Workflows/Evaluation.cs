@@ -2,12 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
-using GenNeg.Data;
-using GenNeg.Diffusion;
+using GenNeg.Guidance;
 using GenNeg.Metrics;
-using GenNeg.Oracles;
-using GenNeg.Reporting;
 using GenNeg.Runs;
+using GenNeg.Runtime;
 using GenNeg.Sampling;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -15,9 +13,11 @@ using static TorchSharp.torch;
 namespace GenNeg.Workflows;
 
 /// <summary>
-/// A stage's figures, as written to metrics.json (snake_case keys). elbo is the formalism's likelihood figure per
-/// held-out example, named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
-/// (<see cref="ReweightedElbo"/>); mmd is the biased MMD^2 (see <see cref="Mmd"/>).
+/// A stage's figures, as written to metrics.json (snake_case keys). infraction_rate is the share of samples with any
+/// invalid element; element_infraction_rate the share of invalid elements (absent when the oracle labels whole samples);
+/// infractions_by_reason both shares per named reason. elbo is the formalism's likelihood figure per held-out example,
+/// named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
+/// (<see cref="ReweightedElbo"/>); mmd is the biased MMD^2 of the flattened samples (see <see cref="Mmd"/>).
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
@@ -31,22 +31,36 @@ public sealed record StageMetrics(
     int SamplingSteps,
     double SamplingSeconds,
     double Seconds,
-    string Likelihood = "ELBO")
+    string Likelihood = "ELBO",
+    double? ElementInfractionRate = null,
+    IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null)
 {
     /// <summary>The figures in one line, as the commands print them.</summary>
-    public string Summary => $"infraction rate {InfractionRate:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}";
+    public string Summary =>
+        $"infraction rate {InfractionRate:P3}{ElementPart}{ReasonPart}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}";
+
+    private string ElementPart => ElementInfractionRate is { } rate ? $" ({rate:P3} of elements)" : "";
+
+    private string ReasonPart => InfractionsByReason is { Count: > 0 } reasons
+        ? " [" + string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value.Samples:P3}")) + "]"
+        : "";
 }
 
 /// <param name="RunPath">the run folder</param>
 /// <param name="Stage">stage to evaluate; null for the newest</param>
 /// <param name="Samples">samples for the infraction rate; null for evaluate.samples</param>
-public sealed record EvaluationRequest(string RunPath, string? Stage = null, long? Samples = null);
+/// <param name="Device">device to compute on; null for the config's</param>
+public sealed record EvaluationRequest(string RunPath, string? Stage = null, long? Samples = null, string? Device = null);
 
-/// <summary>Measures a stage (infraction rate, MMD, ELBO) and records the figures in metrics.json.</summary>
+/// <summary>Measures a stage (infraction rates, MMD, ELBO) and records the figures in metrics.json.</summary>
 public sealed class Evaluation
 {
     /// <summary>Evaluation draws from its own stream, so its figures do not depend on what ran before.</summary>
     private const long SeedOffset = 1_000_003;
+
+    /// <summary>Evaluation samples kept for pictures and the CSV: at most this many, and at most this many bytes.</summary>
+    private const int MaxSavedSamples = 20_000;
+    private const long MaxSavedBytes = 64L << 20;
 
     private readonly ILogger<Evaluation> logger;
     private readonly Registries registries;
@@ -62,38 +76,48 @@ public sealed class Evaluation
         var run = RunFolder.Open(request.RunPath);
         var stage = run.Stage(request.Stage);
         var config = run.ConfigOf(stage);
+        if (request.Device is { } device) config = config with { Device = device };
         var samples = request.Samples ?? config.Evaluate.Samples;
-        return Evaluate(run, config, stage, samples, progress, cancellation);
+        if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
+        using var experiment = Experiment.Open(config, registries);
+        return Evaluate(run, experiment, stage, samples, progress, cancellation);
     }
 
-    /// <summary>Evaluates <paramref name="record"/> under <paramref name="config"/>'s oracle, data and sampler.</summary>
-    public StageMetrics Evaluate(RunFolder run, GenNegConfig config, StageRecord record, long samples, IWorkflowProgress? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Evaluates <paramref name="record"/> under the experiment's oracle, data and sampler. Samples are drawn under
+    /// conditions from the held-out split (unseen maps), the likelihood figure is measured on held-out data.
+    /// </summary>
+    public StageMetrics Evaluate(RunFolder run, Experiment experiment, StageRecord record, long samples, IWorkflowProgress? progress, CancellationToken cancellation)
     {
         if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
         var clock = Stopwatch.StartNew();
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        var oracle = registries.Oracles.Resolve(config.Oracle, data);
-        using var stage = LoadedStage.Load(run, config, record, (int)data.SampleSize);
-        using var generator = new Generator((ulong)(config.Seed + SeedOffset));
-        var formalism = ModelFactory.Formalism(config.Model);
+        var config = experiment.Config;
+        var data = experiment.Data;
+        var oracle = experiment.Oracle;
+        using var stage = LoadedStage.Load(run, experiment, record);
+        using var generator = experiment.NewGenerator(config.Seed + SeedOffset);
+        var formalism = experiment.Models.Formalism;
         var sampler = formalism.CreateSampler(config.Sampler);
 
         var samplingClock = Stopwatch.StartNew();
-        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, (int)data.SampleSize, config.Sampler.BatchSize, generator,
-            (progress ?? IWorkflowProgress.None).Sampling($"evaluate {record.Name}"), cancellation);
+        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.SampleShape, data.ValidationCondition, config.Sampler.BatchSize,
+            generator, (progress ?? IWorkflowProgress.None).Sampling($"evaluate {record.Name}"), cancellation);
+        DeviceSelection.Synchronize(experiment.Device);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 
-        var infraction = InfractionRate.Compute(oracle, drawn);
+        var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition);
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
-        var mmd = Mmd.Compute(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
+        // MMD compares flattened samples: for a multi-element sample, one point in R^(prod S).
+        var mmd = Mmd.Compute(drawn.Samples[..(int)mmdCount].flatten(1), data.Validation[..(int)mmdCount].flatten(1), config.Evaluate.MmdBandwidths);
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
-        var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, generator);
-        SaveSamples(run, record, oracle, drawn);
+        var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
+        SaveSamples(run, experiment, record, drawn);
 
-        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd, elbo.Nats, elbo.StandardError,
-            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name);
+        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd, elbo.Nats, elbo.StandardError,
+            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name, infraction.Elements,
+            infraction.Reasons.Count > 0 ? infraction.Reasons : null);
         run.RecordMetrics(record.Name, metrics);
-        logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}", metrics.Stage, infraction, mmd, likelihood.Name, elbo.Nats);
+        logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
         return metrics;
     }
 
@@ -103,16 +127,37 @@ public sealed class Evaluation
             .Where(entry => entry.Value is JsonObject)
             .ToDictionary(entry => entry.Key, entry => entry.Value.Deserialize<StageMetrics>(RunManifest.Json)!);
 
-    /// <summary>Where a stage's evaluation samples are kept (for the report's scatter plots), relative to the run folder.</summary>
+    /// <summary>Where a stage's evaluation samples are kept for people (the data set's CSV), relative to the run folder.</summary>
     public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";
 
-    private static void SaveSamples(RunFolder run, StageRecord record, IOracle oracle, Tensor drawn)
+    /// <summary>Where they are kept for the report's pictures (samples and conditions), relative to the run folder.</summary>
+    public static string SamplesTensorFile(string stage) => $"{stage}/evaluation-samples.bin";
+
+    private static void SaveSamples(RunFolder run, Experiment experiment, StageRecord record, DrawnSamples drawn)
     {
-        using var kept = drawn[..(int)Math.Min(drawn.shape[0], MaxSavedSamples)];
-        using var valid = oracle.IsValid(kept);
+        using var scope = NewDisposeScope();
+        var count = drawn.Samples.shape[0];
+        var bytesPerSample = drawn.Samples[0].numel() * drawn.Samples.element_size()
+            + drawn.Condition.Entries.Sum(e => e.Value[0].numel() * e.Value.element_size());
+        var keep = (int)Math.Min(Math.Min(count, MaxSavedSamples), Math.Max(1, MaxSavedBytes / Math.Max(1, bytesPerSample)));
+        var kept = new DrawnSamples(drawn.Samples[..keep].cpu(), drawn.Condition.Slice(0, keep).To(CPU));
+        var verdict = experiment.Oracle.Judge(kept.Samples, kept.Condition);
         run.EnsureFolder(record.Name);
-        SampleCsv.Write(run.PathOf(SamplesFile(record.Name)), kept, valid.data<bool>().ToArray());
+        experiment.DataSet.WriteSamples(experiment.Data, "evaluation", kept.Samples, kept.Condition, verdict, run.PathOf(SamplesFile(record.Name)));
+        AtomicFile.Write(run.PathOf(SamplesTensorFile(record.Name)), stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            new LabelledSamples(kept.Samples, kept.Condition, verdict.Valid).Save(writer);
+        });
     }
 
-    private const int MaxSavedSamples = 20_000;
+    /// <summary>A stage's saved evaluation samples and their conditions (on the CPU), or null when there are none.</summary>
+    public static DrawnSamples? LoadSavedSamples(RunFolder run, string stage)
+    {
+        var path = run.PathOf(SamplesTensorFile(stage));
+        if (!File.Exists(path)) return null;
+        using var reader = new BinaryReader(File.OpenRead(path));
+        using var saved = LabelledSamples.Load(reader, CPU);
+        return new DrawnSamples(saved.Samples.alias(), saved.Condition.Map(t => t.alias()));
+    }
 }

@@ -54,14 +54,14 @@ public sealed class GenNegIteration
         var settings = config.Genneg;
         var from = run.Stage(state.BaseStage);
 
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        var oracle = registries.Oracles.Resolve(config.Oracle, data);
-        using var generator = new Generator((ulong)state.Seed);
+        using var experiment = Experiment.Open(config, registries);
+        var oracle = experiment.Oracle;
+        using var generator = experiment.NewGenerator(state.Seed);
 
         // Lines 6-9: synthetic data from the current model, alpha from all draws.
         var drawClock = Stopwatch.StartNew();
-        var balanced = settings.Ablation != "imbalanced";
-        using var synthetic = DrawSyntheticSet(run, config, from, folder, (int)data.SampleSize, oracle, balanced, generator, progress, cancellation);
+        var balanced = settings.Ablation != Ablations.Imbalanced;
+        using var synthetic = DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation);
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;
         logger.LogInformation("{Stage}: drew {Drawn} samples, {Positives} valid and {Negatives} invalid: alpha = {Alpha:F4}",
             name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, synthetic.Alpha);
@@ -69,58 +69,79 @@ public sealed class GenNegIteration
 
         // Lines 10-17: the classifier on noised synthetic data, Eq. 11's weights unless an ablation drops them.
         var trainClock = Stopwatch.StartNew();
-        var loss = settings.Ablation == "none" ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
+        var loss = settings.Ablation == Ablations.None ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
-        TrainClassifier(run, config, folder, (int)data.SampleSize, synthetic, loss, state.Seed, generator, progress, cancellation);
+        TrainClassifier(run, experiment, folder, synthetic, loss, state.Seed, generator, progress, cancellation);
         var trainSeconds = trainClock.Elapsed.TotalSeconds;
 
         // Line 18: stack it onto the current model, then measure the new stage.
         var classifier = new ClassifierRecord(weights, synthetic.Alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
-            synthetic.Positives.shape[0], synthetic.Negatives.shape[0], settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds);
+            synthetic.Positives.Count, synthetic.Negatives.Count, settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds,
+            settings.Head);
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-            .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
+            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.SaveManifest(run.LoadManifest().WithStage(stage));
         return new IterationResult(stage, classifier, metrics);
     }
 
     private static SyntheticSet DrawSyntheticSet(
-        RunFolder run, GenNegConfig config, StageRecord from, string folder, int dimension, IOracle oracle, bool balanced,
+        RunFolder run, Experiment experiment, StageRecord from, string folder, IOracle oracle, bool balanced,
         Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
     {
+        var config = experiment.Config;
         var settings = config.Genneg;
-        using var current = LoadedStage.Load(run, config, from, dimension);
-        var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
+        using var current = LoadedStage.Load(run, experiment, from);
+        var sampler = experiment.Models.CreateSampler(config.Sampler);
         var draw = new DrawSettings(settings.PerClass, settings.DrawBatchSize, settings.MaxDraws, balanced, settings.MinPerClass);
-        return SyntheticDrawing.Draw(sampler, current.Denoiser, oracle, dimension, draw, generator, run.PathOf(folder + "draws.bin"),
-            progress.Drawing($"draw from {from.Name}"), cancellation);
+        return SyntheticDrawing.Draw(sampler, current.Denoiser, oracle, DrawSource.Training(experiment.Data), draw, generator,
+            run.PathOf(folder + "draws.bin"), progress.Drawing($"draw from {from.Name}"), cancellation);
     }
 
+    /// <summary>
+    /// Trains the classifier on the balanced set's noised samples. A by-element head learns each element's label; the
+    /// importance weights stay per sample (see <see cref="ImportanceWeightedLoss"/>).
+    /// </summary>
     private void TrainClassifier(
-        RunFolder run, GenNegConfig config, string folder, int dimension, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
+        RunFolder run, Experiment experiment, string folder, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
         Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
     {
+        var config = experiment.Config;
         var settings = config.Genneg;
-        using var classifier = ModelFactory.CreateClassifier(config.Model, dimension, seed);
-        using var samples = cat([synthetic.Positives, synthetic.Negatives], 0);
-        using var labels = cat([ones(synthetic.Positives.shape[0]), zeros(synthetic.Negatives.shape[0])], 0);
-        var formalism = ModelFactory.Formalism(config.Model);
+        var device = experiment.Device;
+        using var classifier = experiment.Models.CreateClassifier(seed, settings.Head);
+        using var samples = cat([synthetic.Positives.Samples, synthetic.Negatives.Samples], 0);
+        var conditions = Condition.Concat([synthetic.Positives.Condition, synthetic.Negatives.Condition]);
+        using var sampleLabels = cat([ones(synthetic.Positives.Count, device: device), zeros(synthetic.Negatives.Count, device: device)], 0);
+        using var elementLabels = cat([synthetic.Positives.ElementValid, synthetic.Negatives.ElementValid], 0).to(ScalarType.Float32);
+        var labels = settings.Head == ClassifierHead.BySample ? sampleLabels : elementLabels;
+        var formalism = experiment.Models.Formalism;
         var batchSize = settings.Classifier.BatchSize;
         var timeIndependent = settings.TimeIndependent;
 
         Tensor StepLoss(Generator g)
         {
-            var index = randint(0, samples.shape[0], [batchSize], generator: g);
+            var index = randint(0, samples.shape[0], [batchSize], generator: g, device: device);
             var x0 = samples.index_select(0, index);
             // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
-            var sigma = timeIndependent ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32) : formalism.SampleTrainingSigma(batchSize, g);
+            var sigma = timeIndependent
+                ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32, device: device)
+                : formalism.SampleTrainingSigma(batchSize, g);
             var noisy = Noising.Add(x0, sigma, g);
-            return loss.Compute(classifier.Logit(noisy, sigma), labels.index_select(0, index)).mean();
+            var logits = classifier.Logit(noisy, sigma, conditions.Select(index));
+            return loss.Compute(logits, labels.index_select(0, index), sampleLabels.index_select(0, index)).mean();
         }
 
-        AveragedTraining.Run(loggers, classifier, () => ModelFactory.CreateClassifier(config.Model, dimension, seed), StepLoss,
-            TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
-            progress.Training("train classifier"), cancellation);
+        try
+        {
+            AveragedTraining.Run(loggers, classifier, () => experiment.Models.CreateClassifier(seed, settings.Head), StepLoss,
+                TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
+                progress.Training("train classifier"), cancellation);
+        }
+        finally
+        {
+            conditions.DisposeTensors();
+        }
     }
 
     /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
@@ -132,11 +153,12 @@ public sealed class GenNegIteration
         if (File.Exists(configPath) && File.Exists(statePath))
         {
             var saved = ConfigLoader.LoadFile(configPath);
-            if (request.Overrides is { Count: > 0 } && ConfigLoader.ToYaml(saved) != ConfigLoader.ToYaml(wanted))
+            if (request.Overrides is { Count: > 0 } && ConfigLoader.ExperimentYaml(saved) != ConfigLoader.ExperimentYaml(wanted))
                 throw new GenNegException($"'{folder.TrimEnd('/')}' was started with other settings; resume it without --set/--oracle/--per-class, or delete that folder");
             var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
                 ?? throw new GenNegException($"'{statePath}' is empty");
-            return (saved, state);
+            // The device is not part of the experiment: an interrupted iteration may continue on another one.
+            return (saved with { Device = wanted.Device }, state);
         }
 
         var fresh = new IterationState(run.Stage(request.FromStage).Name, wanted.Seed + 7919L * number, 0);

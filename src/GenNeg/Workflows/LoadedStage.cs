@@ -1,4 +1,3 @@
-using GenNeg.Configuration;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
@@ -8,8 +7,8 @@ using static TorchSharp.torch.nn;
 namespace GenNeg.Workflows;
 
 /// <summary>
-/// A stage of a run, loaded for inference: its base denoiser and, when it has a classifier stack, the guided
-/// denoiser built on it. Weights are frozen (no gradients are kept for them).
+/// A stage of a run, loaded for inference on the experiment's device: its base denoiser and, when it has a classifier
+/// stack, the guided denoiser built on it. Weights are frozen (no gradients are kept for them).
 /// </summary>
 public sealed class LoadedStage : IDisposable
 {
@@ -27,15 +26,17 @@ public sealed class LoadedStage : IDisposable
     /// <summary>What to sample from: the base denoiser plus the stage's classifier stack, evaluated in cache-sized slices.</summary>
     public IDenoiser Denoiser { get; }
 
-    public static LoadedStage Load(RunFolder run, GenNegConfig config, StageRecord record, int dimension)
+    public static LoadedStage Load(RunFolder run, Experiment experiment, StageRecord record)
     {
-        var baseDenoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.PathOf(record.Denoiser));
+        run.LoadManifest().Data?.EnsureMatches(experiment.Data, experiment.Config, run.Root);
+        var models = experiment.Models;
+        var baseDenoiser = models.LoadDenoiser(run.PathOf(record.Denoiser), experiment.Config.Seed);
         var modules = new List<Module> { baseDenoiser };
         var classifiers = new List<INoiseConditionedClassifier>();
-        var cleanSigma = ModelFactory.Formalism(config.Model).CleanSigma;
+        var cleanSigma = models.Formalism.CleanSigma;
         foreach (var entry in record.Classifiers)
         {
-            var classifier = ModelFiles.Load(ModelFactory.CreateClassifier(config.Model, dimension, entry.Seed), run.PathOf(entry.Weights));
+            var classifier = models.LoadClassifier(run.PathOf(entry.Weights), entry.Seed, entry.Head);
             modules.Add(classifier);
             classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, cleanSigma) : classifier);
         }
@@ -50,13 +51,13 @@ public sealed class LoadedStage : IDisposable
     /// Median milliseconds of one sampler step of each stage (see <see cref="StepLatency"/>), all loaded together and
     /// timed in turns so the figures compare like with like.
     /// </summary>
-    public static double[] TimeSamplerSteps(RunFolder run, GenNegConfig config, IReadOnlyList<StageRecord> records, int dimension, int batchSize)
+    public static double[] TimeSamplerSteps(RunFolder run, Experiment experiment, IReadOnlyList<StageRecord> records, int batchSize)
     {
         var stages = new List<LoadedStage>();
         try
         {
-            foreach (var record in records) stages.Add(Load(run, config, record, dimension));
-            return StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), dimension, batchSize);
+            foreach (var record in records) stages.Add(Load(run, experiment, record));
+            return StepLatency.MedianMilliseconds(stages.Select(s => s.Denoiser).ToList(), StepLatency.Inputs.From(experiment.Data), batchSize);
         }
         finally
         {

@@ -42,17 +42,17 @@ public sealed class Pipeline
         var run = RunFolder.Open(request.RunPath);
         if (!HasMetrics(run, BaselineTraining.StageName))
             new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-                .Evaluate(run, config, run.Stage(BaselineTraining.StageName), config.Evaluate.Samples, progress, cancellation);
+                .Run(new EvaluationRequest(request.RunPath, BaselineTraining.StageName, Device: config.Device), progress, cancellation);
 
         var iteration = new GenNegIteration(loggers, registries);
         while (Count(run, GenNegIteration.StagePrefix) < config.Genneg.Iterations)
-            iteration.Run(new IterationRequest(request.RunPath), progress, cancellation);
+            iteration.Run(new IterationRequest(request.RunPath, [$"device={config.Device}"]), progress, cancellation);
 
         if (config.Genneg.Iterations > 0 && Count(run, Distillation.StagePrefix) == 0)
-            new Distillation(loggers, registries).Run(new DistillationRequest(request.RunPath), progress, cancellation);
+            new Distillation(loggers, registries).Run(new DistillationRequest(request.RunPath, Overrides: [$"device={config.Device}"]), progress, cancellation);
 
         var report = RunReport.Build(run, config, registries);
-        var markdown = RunReport.Write(run, report);
+        var markdown = RunReport.Write(run, report, config, registries);
         logger.LogInformation("Report written to {Report}", run.PathOf(RunReport.MarkdownFile));
         return (report, markdown);
     }

@@ -1,25 +1,25 @@
-using GenNeg.Data;
-using GenNeg.Diffusion;
-using GenNeg.Oracles;
-using GenNeg.Reporting;
+using GenNeg.Metrics;
 using GenNeg.Runs;
 using GenNeg.Sampling;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace GenNeg.Workflows;
 
 /// <param name="RunPath">the run folder</param>
 /// <param name="Count">samples to draw</param>
-/// <param name="CsvPath">where to write the samples as CSV, or null</param>
-/// <param name="PlotPath">where to write a PNG scatter (2-D data only), or null</param>
+/// <param name="CsvPath">where to write the samples in the data set's files (CSV, and whatever it keeps beside it), or null</param>
+/// <param name="PlotPath">where to write the data set's picture of the samples (PNG), or null</param>
 /// <param name="Stage">stage to sample; null for the newest</param>
 /// <param name="Seed">sampling seed; null for the config's seed</param>
-public sealed record SampleRequest(string RunPath, long Count, string? CsvPath, string? PlotPath, string? Stage = null, long? Seed = null);
+/// <param name="Device">device to compute on; null for the config's</param>
+public sealed record SampleRequest(string RunPath, long Count, string? CsvPath, string? PlotPath, string? Stage = null, long? Seed = null, string? Device = null);
 
 public sealed record SampleSummary(string Stage, long Count, double InfractionRate);
 
-/// <summary>Draws samples from a stage, labels them with the oracle, and writes CSV and a scatter plot.</summary>
+/// <summary>
+/// Draws samples from a stage under conditions from the held-out split, labels them with the oracle, and writes them in
+/// the data set's files and picture (checkerboard: CSV x0,x1,valid and a scatter).
+/// </summary>
 public sealed class SampleExport
 {
     private readonly ILogger<SampleExport> logger;
@@ -39,27 +39,24 @@ public sealed class SampleExport
         var run = RunFolder.Open(request.RunPath);
         var record = run.Stage(request.Stage);
         var config = run.ConfigOf(record);
+        if (request.Device is { } device) config = config with { Device = device };
 
-        using var data = registries.DataSets.Resolve(config.Data.Name).Load(config.Data);
-        var oracle = registries.Oracles.Resolve(config.Oracle, data);
-        if (request.PlotPath is not null && (int)data.SampleSize != 2)
-            throw new GenNegException($"--plot draws 2-D data only; this data set has {(int)data.SampleSize} dimensions");
-        using var stage = LoadedStage.Load(run, config, record, (int)data.SampleSize);
-        using var generator = new Generator((ulong)(request.Seed ?? config.Seed));
-        var sampler = ModelFactory.CreateSampler(config.Sampler, config.Model);
-        using var samples = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, (int)data.SampleSize, config.Sampler.BatchSize, generator,
-            (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}"), cancellation);
-        using var validTensor = oracle.IsValid(samples);
+        using var experiment = Experiment.Open(config, registries);
+        var data = experiment.Data;
+        var oracle = experiment.Oracle;
+        using var stage = LoadedStage.Load(run, experiment, record);
+        using var generator = experiment.NewGenerator(request.Seed ?? config.Seed);
+        var sampler = experiment.Models.CreateSampler(config.Sampler);
+        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.SampleShape, data.ValidationCondition, config.Sampler.BatchSize,
+            generator, (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}"), cancellation);
+        using var samples = drawn.Samples.cpu();
+        var condition = drawn.Condition.To(TorchSharp.torch.CPU);
+        var verdict = oracle.Judge(samples, condition);
 
-        var valid = validTensor.data<bool>().ToArray();
-        if (request.CsvPath is not null) SampleCsv.Write(request.CsvPath, samples, valid);
+        if (request.CsvPath is not null) experiment.DataSet.WriteSamples(data, "sample", samples, condition, verdict, request.CsvPath);
         if (request.PlotPath is not null)
-        {
-            var values = samples.data<float>().ToArray();
-            var points = Enumerable.Range(0, valid.Length).Select(i => ((double)values[2 * i], (double)values[2 * i + 1], valid[i])).ToArray();
-            AtomicFile.WriteAllBytes(request.PlotPath, GenNeg.Domains.Checkerboard.CheckerboardScatterPlot.RenderPng(points, $"{stage.Record.Name}"));
-        }
-        var infraction = 1.0 - valid.Count(v => v) / (double)valid.Length;
+            AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(data, samples, condition, verdict, stage.Record.Name));
+        var infraction = InfractionRates.Of(verdict).Samples;
         logger.LogInformation("Drew {Count} samples from {Stage}: infraction rate {Infraction:P3}", request.Count, stage.Record.Name, infraction);
         return new SampleSummary(stage.Record.Name, request.Count, infraction);
     }

@@ -1,0 +1,66 @@
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Guidance;
+using GenNeg.Networks;
+using GenNeg.Sampling;
+using GenNeg.Workflows;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenNeg.Diffusion;
+
+/// <summary>
+/// Builds a run's models for its data: the configured backbone (model.backbone) inside the formalism's
+/// preconditioning, on the run's device. Weights are initialised on the CPU from a seed and then moved, so a seed
+/// gives the same initial weights on every device.
+/// </summary>
+public sealed class ModelBuilder
+{
+    private readonly ModelConfig model;
+    private readonly DataSplit data;
+    private readonly BackboneRegistry backbones;
+
+    public ModelBuilder(ModelConfig model, DataSplit data, BackboneRegistry backbones, Device device)
+    {
+        this.model = model;
+        this.data = data;
+        this.backbones = backbones;
+        Device = device;
+        Formalism = ModelFactory.Formalism(model);
+    }
+
+    public Device Device { get; }
+
+    public IDiffusionFormalism Formalism { get; }
+
+    /// <summary>A fresh denoiser on the device; its initial weights come from <paramref name="seed"/>.</summary>
+    public PreconditionedDenoiser CreateDenoiser(long seed) => OnDevice(NewDenoiser(seed));
+
+    /// <summary>A fresh time-dependent classifier with the given head: the denoiser's backbone with one logit per sample or element.</summary>
+    public TimeDependentClassifier CreateClassifier(long seed, string head) => OnDevice(NewClassifier(seed, head));
+
+    /// <summary>A denoiser with the weights saved at <paramref name="path"/>, on the device.</summary>
+    public PreconditionedDenoiser LoadDenoiser(string path, long seed) => OnDevice(ModelFiles.Load(NewDenoiser(seed), path));
+
+    public TimeDependentClassifier LoadClassifier(string path, long seed, string head) => OnDevice(ModelFiles.Load(NewClassifier(seed, head), path));
+
+    public ISampler CreateSampler(SamplerConfig sampler) => Formalism.CreateSampler(sampler);
+
+    private PreconditionedDenoiser NewDenoiser(long seed)
+    {
+        random.manual_seed(seed);
+        return new PreconditionedDenoiser(backbones.Create(BackboneSpec.For(data, BackboneOutput.Sample, model)), Formalism.Preconditioning);
+    }
+
+    private TimeDependentClassifier NewClassifier(long seed, string head)
+    {
+        random.manual_seed(seed);
+        return new TimeDependentClassifier(backbones.Create(BackboneSpec.For(data, ClassifierHead.Output(head), model)), Formalism.Preconditioning);
+    }
+
+    private T OnDevice<T>(T module) where T : nn.Module
+    {
+        if (Device.type != DeviceType.CPU) module.to(Device);
+        return module;
+    }
+}

@@ -1,0 +1,24 @@
+using GenNeg.Networks;
+
+namespace GenNeg.Guidance;
+
+/// <summary>
+/// The classifier heads (genneg.head): by_sample, one logit per sample (the paper's "by-scene"), trained on the
+/// sample's label; by_element, one logit per element (the paper's "by-agent"), trained on each element's label. With
+/// an oracle that labels whole samples the two are the same network. Guidance uses the gradient of the sum of the
+/// log-sigmoids of all the logits either way.
+/// </summary>
+public static class ClassifierHead
+{
+    public const string BySample = "by_sample";
+    public const string ByElement = "by_element";
+
+    public static IReadOnlyList<string> Names { get; } = [BySample, ByElement];
+
+    public static BackboneOutput Output(string head) => head switch
+    {
+        BySample => BackboneOutput.PerSample,
+        ByElement => BackboneOutput.PerElement,
+        _ => throw new GenNegException($"config key 'genneg.head' must be one of {string.Join(", ", Names)}, got '{head}'"),
+    };
+}
