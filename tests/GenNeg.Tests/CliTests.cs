@@ -117,7 +117,7 @@ public class CliTests
             Assert.True(root.TryGetProperty(key, out _), $"missing {key}");
         Assert.Equal(500, root.GetProperty("samples").GetInt64());
         Assert.Equal(8, root.GetProperty("sampling_steps").GetInt32());
-        Assert.InRange(root.GetProperty("infraction_rate").GetDouble(), 0, 1);
+        Assert.Equal(Recount.InfractionRate(run, root.GetProperty("stage").GetString()!), root.GetProperty("infraction_rate").GetDouble(), 12);
 
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
         Assert.Equal(root.GetProperty("mmd").GetDouble(), metrics.RootElement.GetProperty("baseline").GetProperty("mmd").GetDouble());

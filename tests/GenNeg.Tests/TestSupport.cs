@@ -10,7 +10,7 @@ internal sealed class GaussianDenoiser(double dataStd) : IDenoiser
     public Tensor Denoise(Tensor x, Tensor sigma, Condition condition)
     {
         var variance = dataStd * dataStd;
-        return x * (variance / (sigma.square() + variance)).unsqueeze(1);
+        return x * PerSample.Broadcast(variance / (sigma.square() + variance), x);
     }
 }
 
@@ -55,4 +55,15 @@ internal static class TestModels
 
     public static GenNeg.Guidance.TimeDependentClassifier Classifier(GenNeg.Configuration.ModelConfig model, int dimension, long seed) =>
         Builder(model, dimension).CreateClassifier(seed, GenNeg.Guidance.ClassifierHead.BySample);
+}
+
+/// <summary>Independent recounts of recorded figures.</summary>
+internal static class Recount
+{
+    /// <summary>The share of rows marked invalid in a stage's saved evaluation samples (evaluation-samples.csv, last column).</summary>
+    public static double InfractionRate(string runPath, string stage)
+    {
+        var rows = File.ReadAllLines(System.IO.Path.Combine(runPath, GenNeg.Workflows.Evaluation.SamplesFile(stage))).Skip(1).ToList();
+        return rows.Count(r => r.EndsWith(",0", StringComparison.Ordinal)) / (double)rows.Count;
+    }
 }

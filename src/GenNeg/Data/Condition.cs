@@ -58,7 +58,7 @@ public sealed class Condition
     public Condition Slice(long start, long length) => Map(t => t.narrow(0, start, length));
 
     /// <summary>The rows at <paramref name="index"/> [K] of every entry.</summary>
-    public Condition Select(Tensor index) => Map(t => t.index_select(0, index.to(t.device)));
+    public Condition Select(Tensor index) => Map(t => t.Rows(index.to(t.device)));
 
     public Condition To(Device device) => Map(t => t.to(device));
 

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Configuration;
 using GenNeg.Metrics;
 using GenNeg.Sampling;
@@ -23,7 +24,7 @@ public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
     {
         using var scope = NewDisposeScope();
         var step = randint(0, schedule.Timesteps, [count], generator: generator, device: generator.device);
-        return schedule.SigmaTable(generator.device).index_select(0, step).MoveToOuterDisposeScope();
+        return schedule.SigmaTable(generator.device).Rows(step).MoveToOuterDisposeScope();
     }
 
     public Tensor LossWeight(Tensor sigma) => sigma.square().reciprocal();

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using static TorchSharp.torch;
 
 namespace GenNeg.Diffusion;
@@ -86,9 +87,10 @@ public sealed class DdpmSchedule
         using var scope = NewDisposeScope();
         var logTable = tensor(logSigmas, device: sigma.device);
         var logSigma = sigma.to(ScalarType.Float64).log().contiguous();
-        var upper = searchsorted(logTable, logSigma).clamp(1, Math.Max(1, Timesteps - 1));
-        var low = logTable.index_select(0, upper - 1);
-        var high = logTable.index_select(0, upper);
+        // The table's entries below each level (what searchsorted counts; written as a comparison so it runs on every device).
+        var upper = logTable.lt(logSigma.unsqueeze(-1)).sum(-1).clamp(1, Math.Max(1, Timesteps - 1));
+        var low = logTable.Rows(upper - 1);
+        var high = logTable.Rows(upper);
         var fraction = (logSigma - low) / (high - low);
         return (upper.to(ScalarType.Float64) + fraction).to(sigma.dtype).MoveToOuterDisposeScope();
     }

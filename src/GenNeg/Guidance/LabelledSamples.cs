@@ -37,7 +37,7 @@ public sealed class LabelledSamples : IDisposable
     /// <summary>The first <paramref name="count"/> rows.</summary>
     public LabelledSamples Take(long count) => new(Samples[..(int)count], Condition.Slice(0, count), ElementValid[..(int)count]);
 
-    public LabelledSamples Select(Tensor index) => new(Samples.index_select(0, index), Condition.Select(index), ElementValid.index_select(0, index));
+    public LabelledSamples Select(Tensor index) => new(Samples.Rows(index), Condition.Select(index), ElementValid.Rows(index));
 
     /// <summary>A copy that owns its memory (not views into a larger batch).</summary>
     public LabelledSamples Clone() => new(Samples.clone(), Condition.Map(t => t.clone()), ElementValid.clone());

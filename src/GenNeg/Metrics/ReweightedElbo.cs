@@ -28,7 +28,7 @@ public sealed class ReweightedElbo(DdpmSchedule schedule, int drawsPerExample, i
         var slices = arange(DrawsPerExample, dtype: ScalarType.Float64, device: data.device).unsqueeze(0);
         var u = (slices + rand([count, DrawsPerExample], dtype: ScalarType.Float64, device: data.device, generator: generator)) / DrawsPerExample;
         var step = (u * schedule.Timesteps).floor().clamp(0, schedule.Timesteps - 1).to(ScalarType.Int64).reshape(-1);
-        var sigma = schedule.SigmaTable(data.device).index_select(0, step).reshape(count, DrawsPerExample);
+        var sigma = schedule.SigmaTable(data.device).Rows(step).reshape(count, DrawsPerExample);
         return (-MeanScaledError(denoiser, data, condition, sigma, generator)).MoveToOuterDisposeScope();
     }
 }

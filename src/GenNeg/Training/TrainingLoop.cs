@@ -121,7 +121,7 @@ public sealed class TrainingLoop
     {
         if (batchSize == data.shape[0]) return (data.alias(), condition);
         var index = randint(0, data.shape[0], [batchSize], generator: generator, device: data.device);
-        return (data.index_select(0, index), condition.Select(index));
+        return (data.Rows(index), condition.Select(index));
     }
 
     private static void SetLearningRate(OptimizerHelper optimizer, TrainingOptions options, int step)

@@ -122,14 +122,14 @@ public sealed class GenNegIteration
         Tensor StepLoss(Generator g)
         {
             var index = randint(0, samples.shape[0], [batchSize], generator: g, device: device);
-            var x0 = samples.index_select(0, index);
+            var x0 = samples.Rows(index);
             // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
             var sigma = timeIndependent
                 ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32, device: device)
                 : formalism.SampleTrainingSigma(batchSize, g);
             var noisy = Noising.Add(x0, sigma, g);
             var logits = classifier.Logit(noisy, sigma, conditions.Select(index));
-            return loss.Compute(logits, labels.index_select(0, index), sampleLabels.index_select(0, index)).mean();
+            return loss.Compute(logits, labels.Rows(index), sampleLabels.Rows(index)).mean();
         }
 
         try
