@@ -187,13 +187,6 @@ public class GuidanceTests
     }
 
     /// <summary>Returns its noise scaled: stands in for a model whose samples are N(0, scale^2).</summary>
-    private sealed class NoiseSampler(double scale) : ISampler
-    {
-        public int Steps => 1;
-        public int Evaluations => 0;
-        public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) => noise * scale;
-    }
-
     private sealed class AlwaysValid : IOracle
     {
         public string Name => "always-valid";

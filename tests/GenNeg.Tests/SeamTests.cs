@@ -238,14 +238,6 @@ public class SeamTests
         }
     }
 
-    /// <summary>A "sampler" that returns its noise scaled: samples N(0, scale^2) of any shape.</summary>
-    private sealed class NoiseSampler(double scale) : ISampler
-    {
-        public int Steps => 1;
-        public int Evaluations => 0;
-        public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) => noise * scale;
-    }
-
     /// <summary>A user oracle of the plain kind: one label per sample, the condition ignored.</summary>
     private sealed class FirstPointOnBoard : IOracle
     {

@@ -67,3 +67,11 @@ internal static class Recount
         return rows.Count(r => r.EndsWith(",0", StringComparison.Ordinal)) / (double)rows.Count;
     }
 }
+
+/// <summary>A "sampler" that returns its noise scaled: samples N(0, scale^2) of any shape, whatever the denoiser.</summary>
+internal sealed class NoiseSampler(double scale) : GenNeg.Sampling.ISampler
+{
+    public int Steps => 1;
+    public int Evaluations => 0;
+    public Tensor Sample(IDenoiser denoiser, Tensor noise, GenNeg.Data.Condition condition, Generator generator) => noise * scale;
+}
