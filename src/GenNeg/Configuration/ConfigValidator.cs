@@ -7,7 +7,8 @@ public static class ConfigValidator
 {
     public static void Validate(GenNegConfig c)
     {
-        OneOf("data.name", c.Data.Name, "checkerboard");
+        OneOf("data.name", c.Data.Name, "checkerboard", "traffic");
+        Domains.Traffic.TrafficDataConfigValidator.Validate(c.Data.Traffic);
         AtLeast("data.train_size", c.Data.TrainSize, 1);
         AtLeast("data.validation_size", c.Data.ValidationSize, 2);
         if (c.Data.Seed == c.Data.ValidationSeed)
