@@ -46,8 +46,14 @@ public static class MapGenerator
             .Where(l => l.path is not null && l.path.Length >= MinimumLaneLength)
             .Select(l => l.lane with { Path = l.path! })
             .ToArray();
-        var oracleFrame = new MapFrame(half, config.OracleResolution);
-        var conditionFrame = new MapFrame(half, config.RasterResolution);
+        return FromArea(config, index, split, kind, area, lanes);
+    }
+
+    /// <summary>A map of a given drivable area (in the window frame) and lanes, with its two rasters.</summary>
+    public static RoadMap FromArea(TrafficDataConfig config, int index, string split, MapKind kind, Geometry area, IReadOnlyList<Lane> lanes)
+    {
+        var oracleFrame = new MapFrame(config.Window / 2, config.OracleResolution);
+        var conditionFrame = new MapFrame(config.Window / 2, config.RasterResolution);
         return new RoadMap(index, split, kind, area, lanes,
             oracleFrame, MapRaster.Rasterise(area, oracleFrame, antialias: false),
             conditionFrame, MapRaster.Rasterise(area, conditionFrame, antialias: true));
