@@ -11,7 +11,8 @@ using static TorchSharp.torch;
 namespace GenNeg.Tests.Traffic;
 
 /// <summary>The generated traffic data: valid, shaped for the model, reproducible, and dense enough to be hard.</summary>
-public class TrafficDataTests(SmallTrafficData small) : IClassFixture<SmallTrafficData>
+[Collection(SmallTrafficData.Collection)]
+public class TrafficDataTests(SmallTrafficData small)
 {
     private OracleVerdict Judge(Tensor samples, Condition condition) => new TrafficOracle(small.World).Judge(samples, condition);
 
@@ -72,12 +73,12 @@ public class TrafficDataTests(SmallTrafficData small) : IClassFixture<SmallTraff
         var (compared, disagreements) = (0, 0);
         foreach (var map in small.World.Maps)
         {
-            var boundary = map.DrivableArea.Boundary;
+            var boundary = new IndexedFacetDistance(map.DrivableArea.Boundary);
             for (var k = 0; k < 2000; k++)
             {
                 var point = factory.CreatePoint(new Coordinate(64 * random.NextDouble() - 32, 64 * random.NextDouble() - 32));
                 // Half the diagonal of a 1/8 m pixel is 0.088 m: beyond that the pixel's centre is on the same side.
-                if (DistanceOp.Distance(point, boundary) <= 0.1) continue;
+                if (boundary.Distance(point) <= 0.1) continue;
                 compared++;
                 if (map.IsRoad(point.X, point.Y) != map.DrivableArea.Contains(point)) disagreements++;
             }

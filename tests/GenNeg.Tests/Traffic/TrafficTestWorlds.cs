@@ -41,9 +41,11 @@ internal static class TrafficTestWorlds
     };
 }
 
-/// <summary>The small data set, generated once per test class.</summary>
+/// <summary>The small data set, generated once for the test classes of its collection.</summary>
 public sealed class SmallTrafficData : IDisposable
 {
+    public const string Collection = "small traffic data";
+
     public SmallTrafficData()
     {
         Config = TrafficTestWorlds.SmallConfig();
@@ -62,3 +64,6 @@ public sealed class SmallTrafficData : IDisposable
         World.Dispose();
     }
 }
+
+[CollectionDefinition(SmallTrafficData.Collection)]
+public sealed class SmallTrafficDataCollection : ICollectionFixture<SmallTrafficData>;

@@ -24,7 +24,7 @@ public sealed record VerdictRate(string Reason, double PerSample, double PerElem
     {
         var samples = infracting.shape[0];
         var elements = infracting.numel();
-        var perSample = infracting.flatten(1).any(1).to(ScalarType.Float64).sum().item<double>();
+        var perSample = (infracting.ndim == 1 ? infracting : infracting.flatten(1).any(1)).to(ScalarType.Float64).sum().item<double>();
         var perElement = infracting.to(ScalarType.Float64).sum().item<double>();
         return new VerdictRate(reason, samples == 0 ? 0 : perSample / samples, elements == 0 ? 0 : perElement / elements, samples, elements);
     }
