@@ -21,6 +21,8 @@ internal sealed record IndependentVerdict(bool[] Collision, bool[] Offroad, bool
         var features = metres.contiguous().to(ScalarType.Float32).data<float>().ToArray();
         var maps = mapIndex.data<long>().ToArray();
         var total = scenes * agents;
+        var edges = world.Maps.Select(m => new IndexedFacetDistance(m.DrivableArea.Boundary)).ToArray();
+        var areas = world.Maps.Select(m => NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(m.DrivableArea)).ToArray();
         var (collision, offroad, collisionAmbiguous, offroadAmbiguous) = (new bool[total], new bool[total], new bool[total], new bool[total]);
         for (var scene = 0; scene < scenes; scene++)
         {
@@ -46,8 +48,8 @@ internal sealed record IndependentVerdict(bool[] Collision, bool[] Offroad, bool
                     var outsideWindow = x < -half - 0.1 || x > half + 0.1 || y < -half - 0.1 || y > half + 0.1;
                     if (!insideWindow && !outsideWindow) offroadAmbiguous[k] = true;
                     else if (outsideWindow) offroad[k] = true;
-                    else if (DistanceOp.Distance(point, map.DrivableArea.Boundary) <= 0.1) offroadAmbiguous[k] = true;
-                    else if (!map.DrivableArea.Contains(point)) offroad[k] = true;
+                    else if (edges[map.Index].Distance(point) <= 0.1) offroadAmbiguous[k] = true;
+                    else if (!areas[map.Index].Contains(point)) offroad[k] = true;
                 }
                 if (collision[k]) collisionAmbiguous[k] = false;
                 if (offroad[k]) offroadAmbiguous[k] = false;
