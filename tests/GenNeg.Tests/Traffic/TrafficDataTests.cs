@@ -89,6 +89,20 @@ public class TrafficDataTests(SmallTrafficData small)
     }
 
     [Fact]
+    public void RastersAreStoredTopRowFirstLikeImages()
+    {
+        // Road only in the upper right quarter of the window.
+        var config = new TrafficDataConfig();
+        var map = MapGenerator.FromArea(config, 0, "train", MapKind.Straight, TrafficTestWorlds.Rectangle(0, 32, 0, 32), []);
+        var size = map.ConditionFrame.Size;
+        Assert.Equal(255, map.ConditionRaster[0 * size + size - 1]);
+        Assert.Equal(0, map.ConditionRaster[(size - 1) * size + size - 1]);
+        Assert.Equal(0, map.ConditionRaster[0]);
+        Assert.True(map.IsRoad(31.9, 31.9) && map.IsRoad(0.01, 0.01));
+        Assert.False(map.IsRoad(-0.01, 0.01) || map.IsRoad(0.01, -0.01) || map.IsRoad(32.5, 10));
+    }
+
+    [Fact]
     public void ConditionRasterCoversTheRoadArea()
     {
         foreach (var map in small.World.Maps)
