@@ -22,6 +22,7 @@ public static class GenNegCli
         root.Subcommands.Add(new EvaluateCommand(environment));
         root.Subcommands.Add(new StagesCommand(environment));
         root.Subcommands.Add(new BenchCommand(environment));
+        root.Subcommands.Add(new DataCommand(environment));
 
         var parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };

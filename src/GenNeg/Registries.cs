@@ -1,5 +1,7 @@
 using GenNeg.Data;
 using GenNeg.Domains.Checkerboard;
+using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Networks;
 using GenNeg.Oracles;
 
@@ -25,6 +27,9 @@ public sealed class Registries
         registries.Backbones.Register(ResidualMlp.BackboneName, spec => new ResidualMlp(MlpShape.For(spec)));
         registries.DataSets.Register(new CheckerboardDataSet());
         registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
+        registries.DataSets.Register(new TrafficDataSet());
+        registries.Oracles.Register(TrafficOracle.OracleName, data => new TrafficOracle(
+            data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic")));
         return registries;
     }
 }

@@ -14,6 +14,7 @@ public static class ConfigValidator
         // Data set, oracle and backbone names are checked against the registries when a workflow opens the experiment,
         // so that names registered by user code are accepted.
         if (string.IsNullOrWhiteSpace(c.Data.Name)) throw new GenNegException("config key 'data.name' must name a data set");
+        Domains.Traffic.TrafficDataConfigValidator.Validate(c.Data.Traffic);
         AtLeast("data.train_size", c.Data.TrainSize, 1);
         AtLeast("data.validation_size", c.Data.ValidationSize, 2);
         if (c.Data.Seed == c.Data.ValidationSeed)

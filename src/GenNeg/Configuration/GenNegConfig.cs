@@ -39,7 +39,7 @@ public sealed record ReportConfig
 
 public sealed record DataConfig
 {
-    /// <summary>Built-in data set: checkerboard (2-D points on the filled cells of a 4x4 board).</summary>
+    /// <summary>Built-in data sets: checkerboard (2-D points on the filled cells of a 4x4 board), traffic (scenes of vehicles on road maps).</summary>
     public string Name { get; init; } = "checkerboard";
     public int TrainSize { get; init; } = 1000;
     public int ValidationSize { get; init; } = 3000;
@@ -47,6 +47,7 @@ public sealed record DataConfig
     public long Seed { get; init; } = 1;
     /// <summary>Seed of the held-out validation set (must differ from data.seed).</summary>
     public long ValidationSeed { get; init; } = 2;
+    public GenNeg.Domains.Traffic.TrafficDataConfig Traffic { get; init; } = new();
 }
 
 public sealed record ModelConfig

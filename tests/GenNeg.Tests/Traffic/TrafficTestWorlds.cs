@@ -1,0 +1,69 @@
+using GenNeg.Configuration;
+using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Maps;
+using GenNeg.Domains.Traffic.Scenes;
+using NetTopologySuite.Geometries;
+
+namespace GenNeg.Tests.Traffic;
+
+/// <summary>Worlds for the traffic tests: one hand-built map, and a small generated data set shared by a test class.</summary>
+internal static class TrafficTestWorlds
+{
+    public static readonly GeometryFactory Factory = new();
+
+    /// <summary>A road |y| &lt; 8 across the whole window with a 1 m median |y| &lt; 0.5 for |x| &lt; 20.</summary>
+    public static TrafficWorld MedianRoad()
+    {
+        var config = new TrafficDataConfig();
+        var area = Rectangle(-32, 32, -8, 8).Difference(Rectangle(-20, 20, -0.5, 0.5));
+        var map = MapGenerator.FromArea(config, 0, "train", MapKind.Straight, area, []);
+        return new TrafficWorld(config, [map], new FeatureScaling(new float[7], Enumerable.Repeat(1f, 7).ToArray()));
+    }
+
+    public static Polygon Rectangle(double left, double right, double bottom, double top) => Factory.CreatePolygon(
+    [
+        new Coordinate(left, bottom), new Coordinate(right, bottom), new Coordinate(right, top), new Coordinate(left, top), new Coordinate(left, bottom),
+    ]);
+
+    /// <summary>A small traffic config: every map kind in both splits, a few hundred scenes.</summary>
+    public static GenNegConfig SmallConfig(int trainScenes = 300, int validationScenes = 100) => new()
+    {
+        Oracle = "traffic",
+        Data = new DataConfig
+        {
+            Name = "traffic",
+            TrainSize = trainScenes,
+            ValidationSize = validationScenes,
+            Seed = 11,
+            ValidationSeed = 12,
+            Traffic = new TrafficDataConfig { TrainMaps = 10, ValidationMaps = 5 },
+        },
+    };
+}
+
+/// <summary>The small data set, generated once for the test classes of its collection.</summary>
+public sealed class SmallTrafficData : IDisposable
+{
+    public const string Collection = "small traffic data";
+
+    public SmallTrafficData()
+    {
+        Config = TrafficTestWorlds.SmallConfig();
+        Data = new TrafficDataSet().Load(Config.Data);
+    }
+
+    public GenNegConfig Config { get; }
+
+    public GenNeg.Data.DataSplit Data { get; }
+
+    public TrafficWorld World => (TrafficWorld)Data.World!;
+
+    public void Dispose()
+    {
+        Data.Dispose();
+        World.Dispose();
+    }
+}
+
+[CollectionDefinition(SmallTrafficData.Collection)]
+public sealed class SmallTrafficDataCollection : ICollectionFixture<SmallTrafficData>;
