@@ -15,7 +15,7 @@ public static class RunReportHtml
         table { border-collapse: collapse; margin: 1em 0; }
         th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
         td { text-align: right; font-variant-numeric: tabular-nums; }
-        td:first-child { text-align: left; }
+        td:first-child { text-align: left; white-space: nowrap; }
         th { background: #f0f0f0; }
         .figures { display: flex; flex-wrap: wrap; gap: 1em; }
         figure { margin: 0; }
