@@ -12,7 +12,8 @@ public static class GenNegCli
     public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false, CancellationToken cancellation = default)
     {
         var environment = new CliEnvironment(output, error, interactive, cancellation);
-        var root = new RootCommand("genneg: Gen-neG, oracle-assisted guidance that removes invalid samples from diffusion models.");
+        // Help names the command genneg however it was started (dotnet run, the built GenNeg.Cli, the installed tool).
+        var root = new RootCommand("genneg: Gen-neG, oracle-assisted guidance that removes invalid samples from diffusion models.") { HelpName = "genneg" };
         root.Options.Add(new Option<bool>(VerboseOptionName) { Description = "Show debug logging and stack traces of internal errors", Recursive = true });
         root.Subcommands.Add(new TrainBaselineCommand(environment));
         root.Subcommands.Add(new SampleCommand(environment));

@@ -5,7 +5,7 @@ namespace GenNeg.Tests;
 
 public class CliTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
+    internal static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -15,12 +15,7 @@ namespace GenNeg.Tests;
 
 public class DistillationAndPipelineTests
 {
-    private const string TinyPipeline = TinyRun.Yaml + """
-
-        genneg: { iterations: 1, per_class: 40, min_per_class: 10, draw_batch_size: 200, max_draws: 20000, classifier: { iterations: 30, batch_size: 128, checkpoint_every: 10 } }
-        distill: { iterations: 20, batch_size: 256, learning_rate: 1.0e-3, ema_decay: 0.9, checkpoint_every: 10 }
-        report: { latency_batch_size: 64 }
-        """;
+    private const string TinyPipeline = TinyRun.PipelineYaml;
 
     [Fact]
     public void Distillation_loss_is_the_edm_weight_times_the_squared_teacher_student_gap()

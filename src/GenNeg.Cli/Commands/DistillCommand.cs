@@ -21,7 +21,7 @@ internal sealed class DistillCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var request = new DistillationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), CommonOptions.Overrides(parse, set, device));
-            var (distilled, metrics) = environment.Progress.Show(progress =>
+            var (distilled, metrics) = environment.Progress.Show(request.RunPath, progress =>
                 new Distillation(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{distilled.Name}: {metrics.Summary}");
             return ExitCodes.Success;

@@ -36,7 +36,7 @@ internal sealed class IterateCommand : Command
             for (var i = 0; i < count; i++)
             {
                 var request = new IterationRequest(parse.GetRequiredValue(run), overrides, i == 0 ? parse.GetValue(stage) : null);
-                var result = environment.Progress.Show(progress => workflow.Run(request, progress, environment.Cancellation));
+                var result = environment.Progress.Show(request.RunPath, progress => workflow.Run(request, progress, environment.Cancellation));
                 var c = result.Classifier;
                 var m = result.Metrics;
                 environment.Output.WriteLine(

@@ -22,7 +22,7 @@ internal sealed class PipelineCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var request = new PipelineRequest(ConfigLoader.LoadFile(parse.GetRequiredValue(config), CommonOptions.Overrides(parse, set, device)), parse.GetRequiredValue(run));
-            var (_, markdown) = environment.Progress.Show(progress => new Pipeline(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
+            var (_, markdown) = environment.Progress.Show(request.RunPath, progress => new Pipeline(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.Write(markdown);
             return ExitCodes.Success;
         }));

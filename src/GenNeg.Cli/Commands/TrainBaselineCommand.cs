@@ -34,7 +34,7 @@ internal sealed class TrainBaselineCommand : Command
                     : throw new GenNegException("--config is required for a new run (with --resume the run's own config.yaml is used)");
 
             var request = new BaselineTrainingRequest(resolved, runPath, parse.GetValue(resume));
-            var stage = environment.Progress.Show(progress =>
+            var stage = environment.Progress.Show(runPath, progress =>
                 new BaselineTraining(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"Trained stage '{stage.Name}' in {runPath}");
             return ExitCodes.Success;

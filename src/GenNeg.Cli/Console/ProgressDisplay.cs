@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GenNeg.Guidance;
+using GenNeg.Reporting.TensorBoard;
 using GenNeg.Sampling;
 using GenNeg.Training;
 using GenNeg.Workflows;
@@ -25,6 +26,9 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
                      new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context => work(new Phases((title, describe) => new BarProgress(context.AddTask(Markup.Escape(title), maxValue: 1), title))));
     }
+
+    /// <summary>As <see cref="Show{T}(Func{IWorkflowProgress, T})"/>, also logging the phases to the run's TensorBoard folder.</summary>
+    public T Show<T>(string runPath, Func<IWorkflowProgress, T> work) => Show(progress => work(TensorBoardProgress.Around(progress, runPath)));
 
     private static string Describe(TrainingProgress p) =>
         $"step {p.Step:N0}/{p.TotalSteps:N0}  loss {(double.IsNaN(p.Loss) ? "..." : p.Loss.ToString("G4"))}  {p.StepsPerSecond:F0} it/s";

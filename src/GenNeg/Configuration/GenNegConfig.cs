@@ -27,6 +27,13 @@ public sealed record GenNegConfig
     /// <summary>Distillation of the stack into one network (Eq. 12); same keys as train. Paper: 250k steps, batch 1000.</summary>
     public TrainConfig Distill { get; init; } = new() { Iterations = 250_000 };
     public ReportConfig Report { get; init; } = new();
+    public TensorboardConfig Tensorboard { get; init; } = new();
+}
+
+/// <summary>TensorBoard event files under the run's tensorboard/ folder (training curves, drawing, stage figures and pictures).</summary>
+public sealed record TensorboardConfig
+{
+    public bool Enabled { get; init; } = true;
 }
 
 public sealed record ReportConfig

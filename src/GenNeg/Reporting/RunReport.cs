@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
 using GenNeg.Metrics;
+using GenNeg.Reporting.TensorBoard;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 
@@ -33,7 +34,7 @@ public sealed record RunReportData(double Delta, int LatencyBatchSize, string Li
 }
 
 /// <summary>
-/// report.md and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
+/// report.md, report.html and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
 /// paper's Figure 3) and infraction rate, MMD and ELBO against stage (Figure 4). Built from metrics.json and each
 /// stage's saved evaluation samples, so it needs no sampling and can be rebuilt at any time.
 /// </summary>
@@ -41,6 +42,8 @@ public static class RunReport
 {
     public const string MarkdownFile = "report.md";
     public const string JsonFile = "report.json";
+    /// <summary>The same report as one self-contained page (pictures embedded), for a browser.</summary>
+    public const string HtmlFile = "report.html";
     public const string FigureFolder = "report";
     public const string MetricsFigure = "report/metrics.png";
 
@@ -64,8 +67,9 @@ public static class RunReport
     }
 
     /// <summary>
-    /// Writes report.md, report.json and the figures; returns the Markdown. Each stage's picture is the data set's own
-    /// (checkerboard: a scatter), drawn from the stage's saved evaluation samples as labelled by the oracle now.
+    /// Writes report.md, report.html, report.json, the figures and (unless turned off) their TensorBoard copy; returns the
+    /// Markdown. Each stage's picture is the data set's own (checkerboard: a scatter), drawn from the stage's saved
+    /// evaluation samples as labelled by the oracle now.
     /// </summary>
     public static string Write(RunFolder run, RunReportData report, GenNegConfig config, Registries registries)
     {
@@ -87,6 +91,10 @@ public static class RunReport
         AtomicFile.WriteAllText(run.PathOf(JsonFile), JsonSerializer.Serialize(report, RunManifest.Json));
         var markdown = Markdown(report, scatters);
         AtomicFile.WriteAllText(run.PathOf(MarkdownFile), markdown);
+        var figures = new[] { MetricsFigure }.Concat(scatters).Select(f => (Path.GetFileNameWithoutExtension(f), File.ReadAllBytes(run.PathOf(f)))).ToList();
+        AtomicFile.WriteAllText(run.PathOf(HtmlFile), RunReportHtml.Render(report, figures, File.ReadAllText(run.ConfigPath)));
+        if (config.Tensorboard.Enabled)
+            TensorBoardStageSummary.Write(run, report, scatters.ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => f), MetricsFigure);
         return markdown;
     }
 
@@ -114,21 +122,13 @@ public static class RunReport
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine("# Gen-neG run report").AppendLine();
-        text.AppendLine(c, $"| stage | classifiers | parameters | infraction rate | MMD | {report.LikelihoodTitle} | step latency (ms) | parallel samples for one valid | runs per valid |");
+        text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Headers(report))} |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in report.Rows)
-        {
-            text.AppendLine(c, $"| {r.Stage} | {r.Classifiers} | {r.Parameters:N0} | {r.InfractionRate * 100:F3} % | {r.Mmd:0.000000} | " +
-                               $"{r.Elbo:F3} ± {r.ElboStandardError:F3} | {r.StepLatencyMs:F2} | {(r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never")} | {r.ExpectedRunsPerValid:F4} |");
-        }
+        foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r))} |");
         text.AppendLine();
         AppendBreakdown(text, report.Rows);
-        text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
-        text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
-        text.AppendLine(report.Likelihood == "ELBO"
-            ? "- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better)."
-            : "- MMD: biased MMD^2 against held-out data; r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).");
-        text.AppendLine(c, $"- Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made.").AppendLine();
+        foreach (var note in ReportTable.Notes(report)) text.AppendLine(c, $"- {note}");
+        text.AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
         return text.ToString();

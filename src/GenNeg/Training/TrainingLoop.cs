@@ -19,7 +19,14 @@ public sealed record TrainingOptions(int Iterations, double LearningRate, double
 }
 
 /// <summary>Where a training job is: steps done of the total, the latest loss read, and the step rate.</summary>
-public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double StepsPerSecond);
+public readonly record struct TrainingProgress(int Step, int TotalSteps, double Loss, double StepsPerSecond)
+{
+    /// <summary>Adam's learning rate in the step just taken.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Whether <see cref="Loss"/> was read afresh at this step (it is read every few steps, and at the last).</summary>
+    public bool LossIsNew => Step % TrainingLoop.LossReadInterval == 0 || Step == TotalSteps;
+}
 
 /// <summary>
 /// The optimisation loop every model in GenNeg trains with (baseline, classifiers, distilled students):
@@ -29,7 +36,7 @@ public readonly record struct TrainingProgress(int Step, int TotalSteps, double 
 public sealed class TrainingLoop
 {
     /// <summary>The loss is read back from native memory only this often: each read forces a synchronisation.</summary>
-    private const int LossReadInterval = 25;
+    public const int LossReadInterval = 25;
 
     /// <summary>Steps between returns of freed native memory to the system (see <see cref="NativeHeap"/>).</summary>
     private const int HeapTrimInterval = 200;
@@ -100,7 +107,10 @@ public sealed class TrainingLoop
                 if (step % options.CheckpointEvery == 0 && step < options.Iterations)
                     TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
                 if (step % HeapTrimInterval == 0) NativeHeap.Trim();
-                progress?.Report(new TrainingProgress(step, options.Iterations, lastLoss, (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+                progress?.Report(new TrainingProgress(step, options.Iterations, lastLoss, (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9))
+                {
+                    LearningRate = LearningRateAt(options, step - 1),
+                });
             }
         }
         finally
@@ -127,9 +137,17 @@ public sealed class TrainingLoop
     private static void SetLearningRate(OptimizerHelper optimizer, TrainingOptions options, int step)
     {
         if (options.LearningRateDecay <= 0) return;
+        var rate = LearningRateAt(options, step);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+    }
+
+    /// <summary>The rate of the step that starts at <paramref name="step"/> steps done.</summary>
+    public static double LearningRateAt(TrainingOptions options, int step)
+    {
+        if (options.LearningRateDecay <= 0) return options.LearningRate;
         var decaySteps = options.LearningRateDecay * options.Iterations;
         var factor = Math.Min(1.0, (options.Iterations - step) / decaySteps);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * factor;
+        return options.LearningRate * factor;
     }
 
     private static void UpdateAverage(Tensor average, Tensor current, double decay)
