@@ -1,6 +1,7 @@
 using GenNeg.Data;
 using GenNeg.Domains.Checkerboard;
 using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Model;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Networks;
 using GenNeg.Oracles;
@@ -25,6 +26,7 @@ public sealed class Registries
     {
         var registries = new Registries();
         registries.Backbones.Register(ResidualMlp.BackboneName, spec => new ResidualMlp(MlpShape.For(spec)));
+        registries.Backbones.Register(AgentTransformer.BackboneName, spec => new AgentTransformer(spec));
         registries.DataSets.Register(new CheckerboardDataSet());
         registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
         registries.DataSets.Register(new TrafficDataSet());

@@ -23,6 +23,7 @@ public static class ConfigValidator
         OneOf("model.formalism", c.Model.Formalism, ModelFactory.FormalismNames);
         AtLeast("model.hidden", c.Model.Hidden, 1);
         AtLeast("model.blocks", c.Model.Blocks, 0);
+        AtLeast("model.heads", c.Model.Heads, 1);
         AtLeast("model.time_embedding", c.Model.TimeEmbedding, 2);
         if (c.Model.TimeEmbedding % 2 != 0) throw new GenNegException($"config key 'model.time_embedding' must be even, got {c.Model.TimeEmbedding}");
         Positive("model.sigma_data", c.Model.SigmaData);

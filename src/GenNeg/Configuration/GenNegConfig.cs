@@ -64,6 +64,8 @@ public sealed record ModelConfig
     /// <summary>The raw network, by name from the backbone registry: mlp (a residual MLP on the flattened sample and condition).</summary>
     public string Backbone { get; init; } = "mlp";
     public int Hidden { get; init; } = 256;
+    /// <summary>Attention heads (agent_transformer); must divide hidden.</summary>
+    public int Heads { get; init; } = 4;
     public int Blocks { get; init; } = 2;
     public int TimeEmbedding { get; init; } = 128;
     public double SigmaData { get; init; } = 1.0;

@@ -1,0 +1,46 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using TorchSharp.Modules;
+
+namespace GenNeg.Networks;
+
+/// <summary>
+/// Multi-head cross-attention from a sample's elements to context tokens (e.g. a map's), pre-norm and residual:
+/// out_i = x_i + W_o sum_t softmax_t(q_i . k_t / sqrt(d)) v_t. Equivariant under permutations of the elements.
+/// </summary>
+public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
+{
+    private readonly int heads;
+    private readonly LayerNorm norm;
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly Linear output;
+
+    public CrossAttention(int width, int heads) : base(nameof(CrossAttention))
+    {
+        if (width % heads != 0) throw new GenNegException($"config key 'model.heads' ({heads}) must divide model.hidden ({width})");
+        this.heads = heads;
+        norm = LayerNorm(width);
+        query = Linear(width, width);
+        key = Linear(width, width);
+        value = Linear(width, width);
+        output = Linear(width, width);
+        RegisterComponents();
+    }
+
+    /// <param name="x">elements [B, A, H]</param>
+    /// <param name="context">tokens [B, T, H]</param>
+    public override Tensor forward(Tensor x, Tensor context)
+    {
+        using var scope = NewDisposeScope();
+        var q = Split(query.forward(norm.forward(x)));
+        var k = Split(key.forward(context));
+        var v = Split(value.forward(context));
+        var weights = functional.softmax(q.matmul(k.transpose(-1, -2)) / Math.Sqrt(q.shape[^1]), -1);
+        var attended = weights.matmul(v).transpose(1, 2).reshape(x.shape[0], x.shape[1], -1);
+        return (x + output.forward(attended)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Split(Tensor t) => t.reshape(t.shape[0], t.shape[1], heads, -1).transpose(1, 2);
+}

@@ -1,0 +1,141 @@
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Diffusion;
+using GenNeg.Domains.Traffic;
+using GenNeg.Guidance;
+using GenNeg.Networks;
+using GenNeg.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenNeg.Tests;
+
+/// <summary>The traffic backbone: symmetry over agents, the relative-position attention's formula, the cached map encoding.</summary>
+public class AgentTransformerTests
+{
+    private const int Agents = 5;
+    private const int Features = 7;
+    private static readonly ModelConfig Model = new() { Backbone = "agent_transformer", Hidden = 16, Heads = 2, Blocks = 2, TimeEmbedding = 8, Formalism = "ddpm", Timesteps = 20 };
+
+    private static DataSplit Scenes()
+    {
+        using var generator = new Generator(1);
+        var maps = (rand([6, 1, 32, 32], generator: generator) * 255).to(ScalarType.Byte);
+        var condition = Condition.Of(TrafficDataSet.MapKey, maps);
+        return new DataSplit(randn([6, Agents, Features], generator: generator), randn([6, Agents, Features], generator: generator),
+            condition, condition.Map(t => t.clone()), elementShape: [Agents]);
+    }
+
+    private static void Randomise(nn.Module module, ulong seed)
+    {
+        using var noGrad = no_grad();
+        using var generator = new Generator(seed);
+        foreach (var parameter in module.parameters())
+            if (parameter.count_nonzero().item<long>() == 0) parameter.normal_(0, 0.2, generator);
+    }
+
+    [Fact]
+    public void Denoiser_and_by_agent_classifier_are_equivariant_and_the_by_scene_head_invariant_under_agent_permutations()
+    {
+        using var data = Scenes();
+        var builder = new ModelBuilder(Model, data, Registries.CreateDefault().Backbones, CPU);
+        using var denoiser = builder.CreateDenoiser(1);
+        using var byAgent = builder.CreateClassifier(2, ClassifierHead.ByElement);
+        using var byScene = builder.CreateClassifier(3, ClassifierHead.BySample);
+        foreach (var (module, seed) in new (nn.Module, ulong)[] { (denoiser, 4), (byAgent, 5), (byScene, 6) }) Randomise(module, seed);
+
+        var x = data.Train[..3];
+        var condition = data.TrainCondition.Slice(0, 3);
+        using var sigma = tensor(new[] { 0.7f, 1.3f, 2f });
+        using var permutation = tensor(new long[] { 3, 0, 4, 1, 2 });
+        using var permuted = x.index_select(1, permutation);
+
+        using var denoised = denoiser.Denoise(x, sigma, condition);
+        using var denoisedPermuted = denoiser.Denoise(permuted, sigma, condition);
+        Assert.Equal([3L, Agents, Features], denoised.shape);
+        AssertClose(denoised.index_select(1, permutation), denoisedPermuted);
+
+        using var logits = byAgent.Logit(x, sigma, condition);
+        using var logitsPermuted = byAgent.Logit(permuted, sigma, condition);
+        Assert.Equal([3L, Agents], logits.shape);
+        AssertClose(logits.index_select(1, permutation), logitsPermuted);
+
+        using var scene = byScene.Logit(x, sigma, condition);
+        using var scenePermuted = byScene.Logit(permuted, sigma, condition);
+        Assert.Equal([3L], scene.shape);
+        AssertClose(scene, scenePermuted);
+        // The map matters: another map changes the output.
+        using var otherMap = denoiser.Denoise(x, sigma, data.TrainCondition.Slice(3, 3));
+        Assert.True((otherMap - denoised).abs().max().item<float>() > 1e-4);
+    }
+
+    [Fact]
+    public void Relative_position_attention_matches_a_per_pair_computation_of_eqs_36_and_37()
+    {
+        random.manual_seed(7);
+        using var attention = new RelativeSelfAttention(width: 4, heads: 2);
+        attention.to(ScalarType.Float64);
+        using var generator = new Generator(8);
+        using var x = randn([1, 3, 4], dtype: ScalarType.Float64, generator: generator);
+        using var pairs = randn([1, 3, 3, 4], dtype: ScalarType.Float64, generator: generator);
+        using var output = attention.forward(x, pairs);
+
+        // The same formula, one pair and one head at a time, from the module's own weights.
+        var weights = attention.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Tensor Apply(string name, Tensor input) => input.matmul(weights[name + ".weight"].t()) + weights[name + ".bias"];
+        var normalised = nn.functional.layer_norm(x, [4], weights["norm.weight"], weights["norm.bias"]);
+        var q = Apply("query", normalised)[0];
+        var k = Apply("key", normalised)[0];
+        var v = Apply("value", normalised)[0];
+        var pq = Apply("pairQuery", pairs)[0];
+        var pk = Apply("pairKey", pairs)[0];
+        var pv = Apply("pairValue", pairs)[0];
+        var attended = zeros([3, 4], dtype: ScalarType.Float64);
+        for (var head = 0; head < 2; head++)
+        {
+            var d = new TensorIndex[] { TensorIndex.Slice(2 * head, 2 * head + 2) };
+            for (var i = 0; i < 3; i++)
+            {
+                var e = new double[3];
+                for (var j = 0; j < 3; j++)
+                    e[j] = ((q[i][d] * k[j][d]).sum() + (pq[i][j][d] * k[j][d]).sum() + (q[i][d] * pk[i][j][d]).sum()).item<double>() / Math.Sqrt(2);
+                var max = e.Max();
+                var alpha = e.Select(value => Math.Exp(value - max)).ToArray();
+                var total = alpha.Sum();
+                for (var j = 0; j < 3; j++)
+                    attended[i][d] += alpha[j] / total * (v[j][d] + pv[i][j][d]);
+            }
+        }
+        using var expected = x[0] + Apply("output", attended);
+        AssertClose(expected, output[0], 1e-10);
+    }
+
+    [Fact]
+    public void Encoding_the_map_once_per_batch_gives_the_same_samples_as_encoding_it_at_every_step()
+    {
+        using var data = Scenes();
+        var builder = new ModelBuilder(Model, data, Registries.CreateDefault().Backbones, CPU);
+        using var denoiser = builder.CreateDenoiser(1);
+        Randomise(denoiser, 9);
+        var sampler = builder.CreateSampler(new SamplerConfig { Name = "ancestral", Steps = 5 });
+
+        using var cachedGenerator = new Generator(10);
+        using var cached = SamplerBatch.Draw(sampler, denoiser, 4, data.SampleShape, data.TrainCondition, cachedGenerator);
+        using var perStepGenerator = new Generator(10);
+        using var perStep = SamplerBatch.Draw(sampler, new NoEncoding(denoiser), 4, data.SampleShape, data.TrainCondition, perStepGenerator);
+        Assert.Equal(perStep.Samples.data<float>().ToArray(), cached.Samples.data<float>().ToArray());
+    }
+
+    /// <summary>Hides the encoding from samplers, so the backbone encodes the map at every step.</summary>
+    private sealed class NoEncoding(IDenoiser inner) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition) => inner.Denoise(x, sigma, condition);
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance = 1e-5)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var gap = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max().item<double>();
+        Assert.True(gap < tolerance, $"largest difference {gap}");
+    }
+}
