@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenNeg.Runs;
 using GenNeg.Workflows;
 
 namespace GenNeg.Cli.Commands;
@@ -12,6 +13,7 @@ internal sealed class IterateCommand : Command
     private readonly Option<int?> perClass = new("--per-class") { Description = "N: valid and invalid samples each in the classifier's data set (default: genneg.per_class)" };
     private readonly Option<string?> stage = new("--stage") { Description = "Stage to build on (default: the newest); only for the first iteration" };
     private readonly Option<string[]> set = CommonOptions.Set();
+    private readonly Option<bool> discard = new("--discard") { Description = "Delete the unfinished iteration (interrupted or failed) instead of resuming it, then stop" };
 
     public IterateCommand(CliEnvironment environment)
         : base("iterate", "Run Gen-neG iterations: draw balanced synthetic data, train an importance-weighted classifier, stack it, evaluate.")
@@ -22,8 +24,15 @@ internal sealed class IterateCommand : Command
         Options.Add(perClass);
         Options.Add(stage);
         Options.Add(set);
+        Options.Add(discard);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
+            if (parse.GetValue(discard))
+            {
+                var discarded = UnfinishedIteration.Discard(RunFolder.Open(parse.GetRequiredValue(run)));
+                environment.Output.WriteLine(discarded is null ? "no unfinished iteration to discard" : $"discarded the unfinished iteration '{discarded}'");
+                return ExitCodes.Success;
+            }
             var count = parse.GetValue(iterations);
             if (count < 1) throw new GenNegException($"--iterations must be at least 1, got {count}");
             var overrides = new List<string>(parse.GetValue(set) ?? []);
@@ -42,6 +51,7 @@ internal sealed class IterateCommand : Command
                     $"classifier {c.TrainSeconds:F0} s; {m.Summary}, sampling {m.SamplingSeconds:F0} s");
             }
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Write, "the iteration's draws and classifier checkpoint are saved; run iterate again with the same options to continue it, " +
+           "or iterate --discard to drop it"));
     }
 }

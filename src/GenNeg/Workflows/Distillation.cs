@@ -49,7 +49,7 @@ public sealed class Distillation
 
         using var data = Datasets.Load(config.Data);
         using var teacher = LoadedStage.Load(run, config, teacherStage, data.Dimension);
-        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), run.PathOf(teacherStage.Denoiser));
+        using var student = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), run.VerifiedModelPath(teacherStage.Denoiser));
         using var generator = new Generator((ulong)(config.Seed + 104_729));
         var loss = new DistillationLoss(ModelFactory.Formalism(config.Model));
         var train = data.Train;
@@ -59,13 +59,13 @@ public sealed class Distillation
 
         var weights = folder + "denoiser.bin";
         AveragedTraining.Run(loggers, student, () => ModelFactory.CreateDenoiser(config.Model, data.Dimension, config.Seed), StepLoss,
-            TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
+            TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
             progress.Training($"distill {teacherStage.Name}"), cancellation);
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
             .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
-        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        run.RecordStage(stage);
         return (stage, metrics);
     }
 

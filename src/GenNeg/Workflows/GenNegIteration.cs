@@ -50,7 +50,7 @@ public sealed class GenNegIteration
         var number = manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1;
         var name = StagePrefix + number;
         var folder = name + "/";
-        var (config, state) = PrepareFolder(run, folder, request, number);
+        var (config, state) = PrepareFolder(run, folder, request, number, oracles);
         var oracle = oracles.Resolve(config.Oracle);
         var settings = config.Genneg;
         var from = run.Stage(state.BaseStage);
@@ -80,7 +80,7 @@ public sealed class GenNegIteration
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), oracles)
             .Evaluate(run, config, stage, config.Evaluate.Samples, progress, cancellation);
-        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
     }
 
@@ -119,23 +119,34 @@ public sealed class GenNegIteration
         }
 
         AveragedTraining.Run(loggers, classifier, () => ModelFactory.CreateClassifier(config.Model, dimension, seed), StepLoss,
-            TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
+            TrainingOptions.From(settings.Classifier, "genneg.classifier"), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
             progress.Training("train classifier"), cancellation);
     }
 
     /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
-    private static (GenNegConfig Config, IterationState State) PrepareFolder(RunFolder run, string folder, IterationRequest request, int number)
+    /// <remarks>
+    /// Everything that can be refused (overrides, oracle, base stage) is checked before the folder is made, so a
+    /// refused iteration leaves nothing behind. A resumed one keeps its settings, except those
+    /// <see cref="UnfinishedIteration.AdjustableOnResume"/> lists, which only steer how drawing ends.
+    /// </remarks>
+    private static (GenNegConfig Config, IterationState State) PrepareFolder(
+        RunFolder run, string folder, IterationRequest request, int number, OracleRegistry oracles)
     {
         var configPath = run.PathOf(folder + "config.yaml");
         var statePath = run.PathOf(folder + "iteration.json");
         var wanted = run.LoadConfig(request.Overrides);
+        oracles.Resolve(wanted.Oracle);
         if (File.Exists(configPath) && File.Exists(statePath))
         {
             var saved = ConfigLoader.LoadFile(configPath);
-            if (request.Overrides is { Count: > 0 } && ConfigLoader.ToYaml(saved) != ConfigLoader.ToYaml(wanted))
-                throw new GenNegException($"'{folder.TrimEnd('/')}' was started with other settings; resume it without --set/--oracle/--per-class, or delete that folder");
             var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
                 ?? throw new GenNegException($"'{statePath}' is empty");
+            UnfinishedIteration.EnsureSameBase(run, folder, state.BaseStage, request.FromStage);
+            if (request.Overrides is { Count: > 0 })
+            {
+                saved = UnfinishedIteration.Adjusted(run, folder, saved, wanted);
+                AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(saved));
+            }
             return (saved, state);
         }
 

@@ -29,13 +29,13 @@ public sealed class LoadedStage : IDisposable
 
     public static LoadedStage Load(RunFolder run, GenNegConfig config, StageRecord record, int dimension)
     {
-        var baseDenoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.PathOf(record.Denoiser));
+        var baseDenoiser = ModelFiles.Load(ModelFactory.CreateDenoiser(config.Model, dimension, config.Seed), run.VerifiedModelPath(record.Denoiser));
         var modules = new List<Module> { baseDenoiser };
         var classifiers = new List<INoiseConditionedClassifier>();
         var cleanSigma = ModelFactory.Formalism(config.Model).CleanSigma;
         foreach (var entry in record.Classifiers)
         {
-            var classifier = ModelFiles.Load(ModelFactory.CreateClassifier(config.Model, dimension, entry.Seed), run.PathOf(entry.Weights));
+            var classifier = ModelFiles.Load(ModelFactory.CreateClassifier(config.Model, dimension, entry.Seed), run.VerifiedModelPath(entry.Weights));
             modules.Add(classifier);
             classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, cleanSigma) : classifier);
         }
