@@ -63,7 +63,16 @@ public static class ConfigLoader
         }
         catch (YamlException e)
         {
+            // YamlDotNet places a tab error at the start of the enclosing mapping; point at the tab itself.
+            if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && YamlSyntax.FirstIndentingTab(yaml) is { } tab)
+                throw new GenNegException($"{source}: malformed YAML at line {tab.Line}, column {tab.Column}: a tab character; YAML indents with spaces only");
             throw new GenNegException($"{source}: malformed YAML at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.Message)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way (no position) on some unclosed flow collections.
+            var where = YamlSyntax.FirstUnclosedBracket(yaml) is { } open ? $" at line {open.Line}, column {open.Column}: '{open.Bracket}' is never closed" : "";
+            throw new GenNegException($"{source}: malformed YAML{where}");
         }
         if (stream.Documents.Count == 0) return new YamlMappingNode();
         return stream.Documents[0].RootNode as YamlMappingNode

@@ -1,6 +1,7 @@
 using GenNeg.Configuration;
 using GenNeg.Guidance;
 using GenNeg.Networks;
+using GenNeg.Runtime;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
 
@@ -23,6 +24,7 @@ public static class ModelFactory
     /// <summary>A fresh denoiser; its initial weights come from <paramref name="seed"/>.</summary>
     public static PreconditionedDenoiser CreateDenoiser(ModelConfig model, int dimension, long seed)
     {
+        MemoryBudget.EnsureModelFits(model, dimension);
         random.manual_seed(seed);
         return new PreconditionedDenoiser(new ResidualMlp(BackboneShape(model, dimension, dimension)), Formalism(model).Preconditioning);
     }
@@ -30,6 +32,7 @@ public static class ModelFactory
     /// <summary>A fresh time-dependent classifier: the denoiser's backbone with one output.</summary>
     public static TimeDependentClassifier CreateClassifier(ModelConfig model, int dimension, long seed)
     {
+        MemoryBudget.EnsureModelFits(model, dimension);
         random.manual_seed(seed);
         return new TimeDependentClassifier(new ResidualMlp(BackboneShape(model, dimension, 1)), Formalism(model).Preconditioning);
     }

@@ -74,6 +74,8 @@ public sealed class RunLock : IDisposable
             handle.Dispose();
             throw new GenNegException($"cannot write to run folder '{runPath}': {e.Message}");
         }
+        // Now that no other writer can be at work here, temporary files of killed writers are leftovers.
+        AtomicFile.RemoveAbandoned(folder);
         return new RunLock(handle, holderPath, created);
     }
 

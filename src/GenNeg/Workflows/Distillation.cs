@@ -40,11 +40,15 @@ public sealed class Distillation
         var manifest = run.LoadManifest();
         var name = StagePrefix + (manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1);
         var folder = name + "/";
-        run.EnsureFolder(folder);
         var configPath = run.PathOf(folder + "config.yaml");
         var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) : run.LoadConfig(request.Overrides);
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         var teacherStage = run.Stage(ResumedTeacher(run, folder) ?? request.FromStage);
+        // Checked before the folder is made: a refused distillation leaves nothing behind.
+        if (teacherStage.Classifiers.Count == 0)
+            throw new GenNegException($"stage '{teacherStage.Name}' has no classifiers, so distilling it would only copy its network; " +
+                "run iterate first, or name a stage with classifiers with --stage");
+        run.EnsureFolder(folder);
+        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
 
         using var data = Datasets.Load(config.Data);
