@@ -23,6 +23,6 @@ internal sealed class DistillCommand : Command
                 new Distillation(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{distilled.Name}: {metrics.Summary}");
             return ExitCodes.Success;
-        }, RunAccess.Write, "the student's training state is saved; run distill again (without --resume) to continue it"));
+        }, RunAccess.Write, "the student's training state is saved; run distill again with the same options to continue it"));
     }
 }

@@ -21,6 +21,7 @@ public sealed class RunFolder
     /// <summary>Opens a run folder for a new run, creating it and its parents.</summary>
     public static RunFolder Create(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new GenNegException("--run must name a folder, got an empty path");
         var full = Path.GetFullPath(path);
         try
         {
@@ -36,6 +37,7 @@ public sealed class RunFolder
     /// <summary>Opens an existing run folder; it must hold a config.</summary>
     public static RunFolder Open(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new GenNegException("--run must name a folder, got an empty path");
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full)) throw new GenNegException($"run folder '{path}' does not exist");
         var run = new RunFolder(full);
