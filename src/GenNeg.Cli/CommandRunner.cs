@@ -21,6 +21,9 @@ internal enum RunAccess
 
     /// <summary>Writes stages, checkpoints or metrics: holds the folder's lock (<see cref="RunLock"/>) throughout.</summary>
     Write,
+
+    /// <summary>As <see cref="Write"/>, and may start a new run: a missing folder is created.</summary>
+    Create,
 }
 
 /// <summary>
@@ -41,7 +44,9 @@ internal static class CommandRunner
         {
             if (runPath is not null && string.IsNullOrWhiteSpace(runPath))
                 throw new GenNegException("--run must name a folder, got an empty path");
-            using var folderLock = access == RunAccess.Write && runPath is not null ? RunLock.Acquire(runPath, environment.CommandLine) : null;
+            using var folderLock = access != RunAccess.Read && runPath is not null
+                ? RunLock.Acquire(runPath, environment.CommandLine, mayCreate: access == RunAccess.Create)
+                : null;
             using var loggers = environment.CreateLoggers(runPath, verbose);
             try
             {

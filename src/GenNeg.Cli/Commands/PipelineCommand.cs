@@ -23,6 +23,6 @@ internal sealed class PipelineCommand : Command
             var (_, markdown) = environment.Progress.Show(progress => new Pipeline(loggers, environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.Write(markdown);
             return ExitCodes.Success;
-        }, RunAccess.Write, "finished steps and the current step's saved state are kept; run the same pipeline command again to continue"));
+        }, RunAccess.Create, "finished steps and the current step's saved state are kept; run the same pipeline command again to continue"));
     }
 }

@@ -30,13 +30,15 @@ public sealed class RunLock : IDisposable
     /// A folder this call created is removed again on release when nothing but the lock was put in it.
     /// </summary>
     /// <param name="command">what the holder is doing, as another writer should see it (e.g. the command line)</param>
-    public static RunLock Acquire(string runPath, string command)
+    /// <param name="mayCreate">true for commands that start runs: a missing folder is created; else it is an error</param>
+    public static RunLock Acquire(string runPath, string command, bool mayCreate = true)
     {
         if (string.IsNullOrWhiteSpace(runPath)) throw new GenNegException("--run must name a folder, got an empty path");
         var folder = Path.GetFullPath(runPath);
         string? created = null;
         if (!Directory.Exists(folder))
         {
+            if (!mayCreate) throw new GenNegException($"run folder '{runPath}' does not exist");
             try
             {
                 Directory.CreateDirectory(folder);
