@@ -204,6 +204,17 @@ public class ReliabilityTests
         Assert.False(File.Exists(folder.Combine("s.csv")));
     }
 
+    [Fact]
+    public void A_report_with_an_infinite_figure_is_refused_naming_it()
+    {
+        using var folder = new TempFolder();
+        var run = TrainedRun(folder);
+        var row = new ReportRow("baseline", 0, 10, 1.0, 0.1, -3, 0.1, 5, null, double.PositiveInfinity);
+        var error = Assert.Throws<GenNegException>(() => RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row])));
+        Assert.StartsWith("report: figure 'rows[0].expected_runs_per_valid' is ", error.Message);
+        Assert.False(File.Exists(Path.Combine(run, RunReport.JsonFile)));
+    }
+
     // ---- 4. Failed iterations do not stick ----
 
     [Fact]

@@ -64,6 +64,7 @@ public static class RunReport
     /// <summary>Writes report.md, report.json and the figures; returns the Markdown.</summary>
     public static string Write(RunFolder run, RunReportData report)
     {
+        FiniteFigures.Check(report, "report", "a stage whose samples are all invalid has no finite runs per valid sample");
         run.EnsureFolder(FigureFolder);
         var scatters = new List<string>();
         foreach (var row in report.Rows)

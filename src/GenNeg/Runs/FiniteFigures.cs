@@ -11,11 +11,12 @@ namespace GenNeg.Runs;
 public static class FiniteFigures
 {
     /// <param name="what">what the figures describe, for the message (e.g. "stage 'baseline'")</param>
-    public static void Check(object? value, string what)
+    /// <param name="likelyCause">what usually makes such a figure non-finite, for the message</param>
+    public static void Check(object? value, string what, string likelyCause = "the model has probably diverged")
     {
         if (FirstNonFinite(value, "") is { } found)
             throw new GenNegException($"{what}: figure '{found.Path}' is {found.Value} (not a finite number); " +
-                "the model has probably diverged; nothing was recorded");
+                $"{likelyCause}; nothing was recorded");
     }
 
     private static (string Path, double Value)? FirstNonFinite(object? value, string path)
