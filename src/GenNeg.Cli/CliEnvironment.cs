@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace GenNeg.Cli;
 
 /// <summary>What every command needs from its surroundings: output streams, logging, progress, oracles, cancellation.</summary>
-internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool interactive, CancellationToken cancellation)
+internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool interactive, CancellationToken cancellation, string commandLine)
 {
+    /// <summary>This invocation as typed ("genneg iterate --run R ..."), shown to a writer refused by the run folder's lock.</summary>
+    public string CommandLine { get; } = commandLine;
+
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
     public CancellationToken Cancellation { get; } = cancellation;
@@ -19,7 +22,7 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool i
         {
             builder.SetMinimumLevel(LogLevel.Debug);
             builder.AddProvider(TextWriterLoggerProvider.ForConsole(Error, verbose ? LogLevel.Debug : LogLevel.Information));
-            if (runPath is not null) builder.AddProvider(TextWriterLoggerProvider.ForFile(Path.Combine(Path.GetFullPath(runPath), "log.txt")));
+            if (runPath is not null) builder.AddProvider(TextWriterLoggerProvider.ForFile(Path.Combine(Path.GetFullPath(runPath), "log.txt"), Error));
         });
         return factory;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GenNeg.Cli.Commands;
+using GenNeg.Configuration;
 
 namespace GenNeg.Cli;
 
@@ -11,7 +12,8 @@ public static class GenNegCli
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false, CancellationToken cancellation = default)
     {
-        var environment = new CliEnvironment(output, error, interactive, cancellation);
+        var commandLine = string.Join(" ", args.Prepend("genneg").Select(a => a.Length == 0 || a.Contains(' ') ? $"\"{a}\"" : a));
+        var environment = new CliEnvironment(output, error, interactive, cancellation, commandLine);
         // Help names the command genneg however it was started (dotnet run, the built GenNeg.Cli, the installed tool).
         var root = new RootCommand("genneg: Gen-neG, oracle-assisted guidance that removes invalid samples from diffusion models.") { HelpName = "genneg" };
         root.Options.Add(new Option<bool>(VerboseOptionName) { Description = "Show debug logging and stack traces of internal errors", Recursive = true });
@@ -30,6 +32,13 @@ public static class GenNegCli
         if (parse.Errors.Count > 0)
         {
             var command = parse.CommandResult.Command;
+            // A misspelled command leaves the root command "without a subcommand": name the word and the command meant.
+            if (command == root && args.FirstOrDefault(a => !a.StartsWith('-')) is { } word)
+            {
+                var meant = NearestName.Find(word, root.Subcommands.Select(c => c.Name));
+                error.WriteLine($"error: unknown command '{word}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}; see genneg --help");
+                return ExitCodes.UsageError;
+            }
             var help = command == root ? "genneg --help" : $"genneg {command.Name} --help";
             error.WriteLine($"error: {parse.Errors[0].Message} (see {help})");
             return ExitCodes.UsageError;

@@ -38,15 +38,22 @@ public class DistillationAndPipelineTests
     }
 
     [Fact]
-    public void A_student_distilled_from_a_teacher_without_classifiers_reproduces_the_teacher()
+    public void A_student_distilled_from_a_teacher_with_zero_guidance_reproduces_the_teacher()
     {
         using var folder = new TempFolder();
         var run = folder.Combine("run");
         var config = ConfigLoader.Parse(TinyPipeline, ["train.iterations=30"]);
         var registries = Registries.CreateDefault();
         new BaselineTraining(NullLoggerFactory.Instance, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
+        // A stack whose guidance scale is 0 samples exactly like its base network (distilling a stage without any
+        // classifier is refused as pointless).
+        var runFolder = RunFolder.Open(run);
+        runFolder.EnsureFolder("unguided");
+        using (var classifier = TestModels.Classifier(config.Model, 2, 5)) ModelFiles.Save(classifier, runFolder.PathOf("unguided/classifier.bin"));
+        var unguided = new ClassifierRecord("unguided/classifier.bin", 0.5, 2, 1, 1, 1, 1, "none", false, 5, 0, 0);
+        runFolder.RecordStage(new StageRecord("unguided", BaselineTraining.DenoiserFile, [unguided], GuidanceScale: 0));
 
-        var (stage, metrics) = new Distillation(NullLoggerFactory.Instance, registries).Run(new DistillationRequest(run, "baseline"));
+        var (stage, metrics) = new Distillation(NullLoggerFactory.Instance, registries).Run(new DistillationRequest(run, "unguided"));
 
         Assert.Equal("distilled-1", stage.Name);
         Assert.Empty(stage.Classifiers);

@@ -42,7 +42,7 @@ internal sealed class BenchCommand : Command
             if (parse.GetValue(json) is { } jsonPath)
                 AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Read, "no figures were written; run bench again"));
     }
 
     /// <summary>The settings of configs/checkerboard-quick.yaml that the benchmark depends on.</summary>

@@ -25,6 +25,6 @@ internal sealed class DistillCommand : Command
                 new Distillation(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{distilled.Name}: {metrics.Summary}");
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Write, "the student's training state is saved; run distill again with the same options to continue it"));
     }
 }

@@ -34,6 +34,6 @@ internal sealed class EvaluateCommand : Command
                 : $"{metrics.Stage}: {metrics.Summary} " +
                   $"({metrics.Samples:N0} samples, {metrics.SamplingSteps} steps, {metrics.Seconds:F1} s)");
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Write, "nothing was recorded (an evaluation is not resumable); run evaluate again"));
     }
 }

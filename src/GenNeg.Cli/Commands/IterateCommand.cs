@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenNeg.Runs;
 using GenNeg.Workflows;
 
 namespace GenNeg.Cli.Commands;
@@ -13,6 +14,7 @@ internal sealed class IterateCommand : Command
     private readonly Option<string?> stage = new("--stage") { Description = "Stage to build on (default: the newest); only for the first iteration" };
     private readonly Option<string[]> set = CommonOptions.Set();
     private readonly Option<string?> device = CommonOptions.Device();
+    private readonly Option<bool> discard = new("--discard") { Description = "Delete the unfinished iteration (interrupted or failed) instead of resuming it, then stop" };
 
     public IterateCommand(CliEnvironment environment)
         : base("iterate", "Run Gen-neG iterations: draw balanced synthetic data, train an importance-weighted classifier, stack it, evaluate.")
@@ -24,8 +26,15 @@ internal sealed class IterateCommand : Command
         Options.Add(stage);
         Options.Add(set);
         Options.Add(device);
+        Options.Add(discard);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
+            if (parse.GetValue(discard))
+            {
+                var discarded = UnfinishedIteration.Discard(RunFolder.Open(parse.GetRequiredValue(run)));
+                environment.Output.WriteLine(discarded is null ? "no unfinished iteration to discard" : $"discarded the unfinished iteration '{discarded}'");
+                return ExitCodes.Success;
+            }
             var count = parse.GetValue(iterations);
             if (count < 1) throw new GenNegException($"--iterations must be at least 1, got {count}");
             var overrides = CommonOptions.Overrides(parse, set, device);
@@ -44,6 +53,7 @@ internal sealed class IterateCommand : Command
                     $"classifier {c.TrainSeconds:F0} s; {m.Summary}, sampling {m.SamplingSeconds:F0} s");
             }
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Write, "the iteration's draws and classifier checkpoint are saved; run iterate again with the same options to continue it, " +
+           "or iterate --discard to drop it"));
     }
 }

@@ -25,6 +25,6 @@ internal sealed class PipelineCommand : Command
             var (_, markdown) = environment.Progress.Show(request.RunPath, progress => new Pipeline(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.Write(markdown);
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Create, "finished steps and the current step's saved state are kept; run the same pipeline command again to continue"));
     }
 }

@@ -32,6 +32,6 @@ internal sealed class SampleCommand : Command
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
             return ExitCodes.Success;
-        }));
+        }, RunAccess.Read, "no samples were kept (--out and --plot are written only when sampling completes); run sample again"));
     }
 }

@@ -38,6 +38,6 @@ internal sealed class TrainBaselineCommand : Command
                 new BaselineTraining(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine($"Trained stage '{stage.Name}' in {runPath}");
             return ExitCodes.Success;
-        }));
+        }, parse.GetValue(resume) ? RunAccess.Write : RunAccess.Create, "training state saved to the last checkpoint; run the same command with --resume to continue"));
     }
 }

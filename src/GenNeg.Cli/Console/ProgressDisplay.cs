@@ -23,12 +23,27 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                     new DurationColumn(task => task.ElapsedTime), new DurationColumn(task => task.RemainingTime), new SpinnerColumn())
             .Start(context => work(new Phases((title, describe) => new BarProgress(context.AddTask(Markup.Escape(title), maxValue: 1), title))));
     }
 
     /// <summary>As <see cref="Show{T}(Func{IWorkflowProgress, T})"/>, also logging the phases to the run's TensorBoard folder.</summary>
     public T Show<T>(string runPath, Func<IWorkflowProgress, T> work) => Show(progress => work(TensorBoardProgress.Around(progress, runPath)));
+
+    /// <summary>m:ss, or h:mm:ss once it reaches an hour (hours keep counting past a day: a long job's ETA must not wrap).</summary>
+    internal static string Duration(TimeSpan? time)
+    {
+        if (time is not { } t) return "-:--";
+        if (t < TimeSpan.Zero || t.TotalDays > 99_999) return "--:--";
+        return t.TotalHours >= 1 ? $"{(long)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes:00}:{t.Seconds:00}";
+    }
+
+    /// <summary>Elapsed or remaining time of a bar, with hours (Spectre's own columns drop days).</summary>
+    private sealed class DurationColumn(Func<ProgressTask, TimeSpan?> read) : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(Duration(read(task)), new Style(Color.Grey));
+    }
 
     private static string Describe(TrainingProgress p) =>
         $"step {p.Step:N0}/{p.TotalSteps:N0}  loss {(double.IsNaN(p.Loss) ? "..." : p.Loss.ToString("G4"))}  {p.StepsPerSecond:F0} it/s";
@@ -92,7 +107,7 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
             if (tenth == lastTenth) return;
             lastTenth = tenth;
             var eta = fraction > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
-            error.WriteLine($"{title}: {describe(status)}  elapsed {clock.Elapsed:mm\\:ss}  eta {eta:mm\\:ss}");
+            error.WriteLine($"{title}: {describe(status)}  elapsed {Duration(clock.Elapsed)}  eta {Duration(eta)}");
         }
     }
 }

@@ -19,7 +19,11 @@ public static class ConfigLoader
     public static GenNegConfig LoadFile(string path, IEnumerable<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new GenNegException($"config file '{path}' not found");
-        return Parse(File.ReadAllText(path), overrides, Path.GetFileName(path));
+        var text = File.ReadAllText(path);
+        // An empty file would silently mean "every default", i.e. the paper's full budgets: almost never what was meant.
+        if (ReadMapping(text, Path.GetFileName(path)).Children.Count == 0)
+            throw new GenNegException($"config file '{path}' is empty (or only comments); start from one in configs/");
+        return Parse(text, overrides, Path.GetFileName(path));
     }
 
     public static GenNegConfig Parse(string yaml, IEnumerable<string>? overrides = null, string source = "config")
@@ -65,7 +69,16 @@ public static class ConfigLoader
         }
         catch (YamlException e)
         {
+            // YamlDotNet places a tab error at the start of the enclosing mapping; point at the tab itself.
+            if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && YamlSyntax.FirstIndentingTab(yaml) is { } tab)
+                throw new GenNegException($"{source}: malformed YAML at line {tab.Line}, column {tab.Column}: a tab character; YAML indents with spaces only");
             throw new GenNegException($"{source}: malformed YAML at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.Message)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way (no position) on some unclosed flow collections.
+            var where = YamlSyntax.FirstUnclosedBracket(yaml) is { } open ? $" at line {open.Line}, column {open.Column}: '{open.Bracket}' is never closed" : "";
+            throw new GenNegException($"{source}: malformed YAML{where}");
         }
         if (stream.Documents.Count == 0) return new YamlMappingNode();
         return stream.Documents[0].RootNode as YamlMappingNode
@@ -102,7 +115,7 @@ public static class ConfigLoader
             var name = ((YamlScalarNode)keyNode).Value ?? "";
             var key = prefix + name;
             if (!properties.TryGetValue(name, out var property))
-                throw new GenNegException(UnknownKeyMessage(key));
+                throw new GenNegException(UnknownKeyMessage(prefix, name, properties.Keys));
             property.SetValue(instance, ConvertValue(property.PropertyType, valueNode, key));
         }
         return instance;
@@ -149,27 +162,15 @@ public static class ConfigLoader
         : type == typeof(bool) ? "true or false"
         : "text";
 
-    private static string UnknownKeyMessage(string key)
+    /// <summary>Names the unknown key and, when one is close, the key meant: first among its own section's keys
+    /// (sections included, any letter case), then among every key by its full dotted name.</summary>
+    private static string UnknownKeyMessage(string prefix, string name, IEnumerable<string> siblings)
     {
-        var nearest = Keys(typeof(GenNegConfig))
-            .Select(candidate => (candidate, distance: EditDistance(candidate, key)))
-            .MinBy(pair => pair.distance);
-        var hint = nearest.distance <= Math.Max(3, key.Length / 3) ? $" (did you mean '{nearest.candidate}'?)" : "";
-        return $"unknown config key '{key}'{hint}";
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
+        var key = prefix + name;
+        var meant = NearestName.Find(name, siblings) is { } sibling
+            ? prefix + sibling
+            : NearestName.Find(key, Keys(typeof(GenNegConfig)));
+        return $"unknown config key '{key}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}";
     }
 
     private static IEnumerable<PropertyInfo> ConfigProperties(Type type) =>

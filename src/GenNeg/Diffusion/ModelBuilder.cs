@@ -2,6 +2,7 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Guidance;
 using GenNeg.Networks;
+using GenNeg.Runtime;
 using GenNeg.Sampling;
 using GenNeg.Workflows;
 using TorchSharp;
@@ -48,12 +49,14 @@ public sealed class ModelBuilder
 
     private PreconditionedDenoiser NewDenoiser(long seed)
     {
+        MemoryBudget.EnsureModelFits(model, checked((int)data.SampleSize));
         random.manual_seed(seed);
         return new PreconditionedDenoiser(backbones.Create(BackboneSpec.For(data, BackboneOutput.Sample, model)), Formalism.Preconditioning);
     }
 
     private TimeDependentClassifier NewClassifier(long seed, string head)
     {
+        MemoryBudget.EnsureModelFits(model, checked((int)data.SampleSize));
         random.manual_seed(seed);
         return new TimeDependentClassifier(backbones.Create(BackboneSpec.For(data, ClassifierHead.Output(head), model)), Formalism.Preconditioning);
     }

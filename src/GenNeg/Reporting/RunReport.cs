@@ -73,6 +73,7 @@ public static class RunReport
     /// </summary>
     public static string Write(RunFolder run, RunReportData report, GenNegConfig config, Registries registries)
     {
+        FiniteFigures.Check(report, "report", "a stage whose samples are all invalid has no finite runs per valid sample");
         run.EnsureFolder(FigureFolder);
         var scatters = new List<string>();
         using (var experiment = Experiment.Open(config with { Device = "cpu" }, registries))

@@ -13,23 +13,9 @@ public static class SampleCsv
     /// <param name="valid">the oracle's verdict per sample</param>
     public static void Write(string path, Tensor samples, bool[] valid)
     {
-        var dimension = (int)samples.shape[1];
-        var values = samples.contiguous().to(ScalarType.Float32).data<float>().ToArray();
-        AtomicFile.Write(path, stream =>
-        {
-            var options = new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, NewLine = "\n" };
-            using var text = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-            using var csv = CsvWriter.Create(text, options, true);
-            for (var d = 0; d < dimension; d++) csv.WriteField($"x{d}");
-            csv.WriteField("valid");
-            csv.EndRecord();
-            for (var i = 0; i < valid.Length; i++)
-            {
-                for (var d = 0; d < dimension; d++) csv.WriteField(values[i * dimension + d].ToString("R", CultureInfo.InvariantCulture));
-                csv.WriteField(valid[i] ? "1" : "0");
-                csv.EndRecord();
-            }
-        });
+        using var writer = SampleCsvWriter.Create(path, (int)samples.shape[1]);
+        writer.Append(samples, valid);
+        writer.Commit();
     }
 
     /// <summary>Reads the first two coordinates and the verdict of each row (for 2-D plots).</summary>
@@ -45,5 +31,118 @@ public static class SampleCsv
             points.Add((x, y, csv.GetString(csv.GetFieldIndex("valid")) == "1"));
         }
         return points.ToArray();
+    }
+}
+
+/// <summary>
+/// Writes sample rows batch by batch into a temporary file beside the target, renamed over it by <see cref="Commit"/>:
+/// memory stays bounded however many samples there are, and an interrupted or failed export leaves no partial file.
+/// Non-finite samples are refused: a CSV never holds NaN rows that look like data.
+/// </summary>
+public sealed class SampleCsvWriter : IDisposable
+{
+    private readonly string path;
+    private readonly string temporary;
+    private readonly int dimension;
+    private readonly FileStream stream;
+    private readonly StreamWriter text;
+    private readonly CsvWriter csv;
+    private bool committed;
+
+    private SampleCsvWriter(string path, string temporary, int dimension, FileStream stream)
+    {
+        this.path = path;
+        this.temporary = temporary;
+        this.dimension = dimension;
+        this.stream = stream;
+        text = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
+        csv = CsvWriter.Create(text, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, NewLine = "\n" }, true);
+    }
+
+    /// <summary>Opens the temporary file and writes the header.</summary>
+    public static SampleCsvWriter Create(string path, int dimension)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GenNegException($"cannot write '{path}': {e.Message}");
+        }
+        var writer = new SampleCsvWriter(path, temporary, dimension, stream);
+        writer.Guarded(() =>
+        {
+            for (var d = 0; d < dimension; d++) writer.csv.WriteField($"x{d}");
+            writer.csv.WriteField("valid");
+            writer.csv.EndRecord();
+        });
+        return writer;
+    }
+
+    /// <param name="samples">[B, D]</param>
+    /// <param name="valid">the oracle's verdict per sample</param>
+    public void Append(Tensor samples, bool[] valid)
+    {
+        var values = samples.contiguous().to(ScalarType.Float32).data<float>().ToArray();
+        var bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new GenNegException($"sample {bad / dimension:N0} of a batch is not finite ({values[bad]}); the model has probably diverged; " +
+                $"nothing was written to '{path}'");
+        Guarded(() =>
+        {
+            for (var i = 0; i < valid.Length; i++)
+            {
+                for (var d = 0; d < dimension; d++) csv.WriteField(values[i * dimension + d].ToString("R", CultureInfo.InvariantCulture));
+                csv.WriteField(valid[i] ? "1" : "0");
+                csv.EndRecord();
+            }
+        });
+    }
+
+    /// <summary>Flushes to disk and renames the temporary file over the target.</summary>
+    public void Commit()
+    {
+        Guarded(() =>
+        {
+            csv.Flush();
+            text.Flush();
+            stream.Flush(flushToDisk: true);
+            stream.Dispose();
+            File.Move(temporary, path, overwrite: true);
+        });
+        committed = true;
+    }
+
+    private void Guarded(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GenNegException($"cannot write '{path}': {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (committed) return;
+        try
+        {
+            csv.Dispose();
+            text.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // A full disk: the file is deleted below anyway.
+        }
+        stream.Dispose();
+        if (File.Exists(temporary)) File.Delete(temporary);
     }
 }

@@ -22,9 +22,58 @@ public static class AtomicFile
             }
             File.Move(temporary, path, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk, a read-only folder, a directory in the way: one line naming the file, not an internal error.
+            throw new GenNegException($"cannot write '{path}': {e.Message}", e);
+        }
         finally
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            TryDelete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Removes temporary files under <paramref name="folder"/> left by writers that were killed mid-write (kill -9 runs
+    /// no cleanup); those of processes still running are kept, since they may be writing them now.
+    /// </summary>
+    public static int RemoveAbandoned(string folder)
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length < 4 || !int.TryParse(parts[^2], out var writer) || IsRunning(writer)) continue;
+            if (TryDelete(file)) removed++;
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        if (processId == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return false;
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

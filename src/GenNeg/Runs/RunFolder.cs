@@ -21,6 +21,7 @@ public sealed class RunFolder
     /// <summary>Opens a run folder for a new run, creating it and its parents.</summary>
     public static RunFolder Create(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new GenNegException("--run must name a folder, got an empty path");
         var full = Path.GetFullPath(path);
         try
         {
@@ -36,11 +37,24 @@ public sealed class RunFolder
     /// <summary>Opens an existing run folder; it must hold a config.</summary>
     public static RunFolder Open(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new GenNegException("--run must name a folder, got an empty path");
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full)) throw new GenNegException($"run folder '{path}' does not exist");
         var run = new RunFolder(full);
         if (!File.Exists(run.ConfigPath)) throw new GenNegException($"run folder '{path}' has no config.yaml; is it a GenNeg run?");
         return run;
+    }
+
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GenNegException($"cannot read '{path}': {e.Message}");
+        }
     }
 
     public string PathOf(string relative) => Path.Combine(Root, relative);
@@ -74,25 +88,45 @@ public sealed class RunFolder
             $"cannot resume: the config differs from the run's config.yaml ('{difference.First.Trim()}' there, '{difference.Second.Trim()}' now)");
     }
 
+    /// <summary>manifest.json (empty when no stage was recorded yet); a corrupt or unreadable one fails naming the file.</summary>
     public RunManifest LoadManifest()
     {
         if (!File.Exists(ManifestPath)) return new RunManifest();
+        RunManifest? manifest;
         try
         {
-            var manifest = JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(ManifestPath), RunManifest.Json) ?? new RunManifest();
-            if (manifest.Format is < 1 or > RunManifest.CurrentFormat)
-                throw new GenNegException(
-                    $"'{ManifestPath}' has manifest format {manifest.Format}; this GenNeg reads formats 1 to {RunManifest.CurrentFormat} (the format changed: use the GenNeg version that wrote the run)");
-            return manifest;
+            manifest = JsonSerializer.Deserialize<RunManifest>(ReadText(ManifestPath), RunManifest.Json);
         }
         catch (JsonException e)
         {
             throw new GenNegException($"'{ManifestPath}' is not a valid manifest: {e.Message}");
         }
+        return ManifestCheck.Validated(manifest, ManifestPath).WithSequenceNumbers();
     }
 
     public void SaveManifest(RunManifest manifest) =>
         AtomicFile.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, RunManifest.Json));
+
+    /// <summary>
+    /// Records a finished stage in the manifest, with the checksums of the model files in its own folder (files of
+    /// earlier stages it builds on keep the checksums recorded when they were made).
+    /// </summary>
+    public void RecordStage(StageRecord stage)
+    {
+        var own = new[] { stage.Denoiser }.Concat(stage.Classifiers.Select(c => c.Weights))
+            .Where(file => file.StartsWith(stage.Name + "/", StringComparison.Ordinal))
+            .Select(file => KeyValuePair.Create(file, ModelChecksum.Of(PathOf(file))));
+        SaveManifest(LoadManifest().WithStage(stage).WithChecksums(own));
+    }
+
+    /// <summary>The full path of a model file, after checking it against the checksum the manifest recorded for it.</summary>
+    public string VerifiedModelPath(string relative)
+    {
+        var path = PathOf(relative);
+        if (File.Exists(path) && LoadManifest().Checksums.TryGetValue(relative, out var expected))
+            ModelChecksum.Verify(path, expected);
+        return path;
+    }
 
     /// <summary>The stage called <paramref name="name"/>, or the newest stage when it is null.</summary>
     public StageRecord Stage(string? name)
@@ -106,12 +140,24 @@ public sealed class RunFolder
     }
 
     /// <summary>metrics.json: one object per evaluated stage (empty when nothing was evaluated yet).</summary>
-    public JsonObject LoadMetrics() =>
-        File.Exists(MetricsPath) ? JsonNode.Parse(File.ReadAllText(MetricsPath)) as JsonObject ?? [] : [];
+    public JsonObject LoadMetrics()
+    {
+        if (!File.Exists(MetricsPath)) return [];
+        try
+        {
+            return JsonNode.Parse(ReadText(MetricsPath)) as JsonObject
+                ?? throw new GenNegException($"'{MetricsPath}' is not a valid metrics file: its top level must be an object of stages");
+        }
+        catch (JsonException e)
+        {
+            throw new GenNegException($"'{MetricsPath}' is not a valid metrics file: {e.Message}; delete it and run evaluate again");
+        }
+    }
 
-    /// <summary>Sets one stage's metrics in metrics.json, keeping the other stages'.</summary>
+    /// <summary>Sets one stage's metrics in metrics.json, keeping the other stages'. Non-finite figures are refused.</summary>
     public void RecordMetrics(string stage, object metrics)
     {
+        FiniteFigures.Check(metrics, $"stage '{stage}'");
         var all = LoadMetrics();
         all[stage] = JsonSerializer.SerializeToNode(metrics, metrics.GetType(), RunManifest.Json);
         AtomicFile.WriteAllText(MetricsPath, all.ToJsonString(RunManifest.Json));

@@ -14,6 +14,7 @@ namespace GenNeg.Runs;
 /// </summary>
 public sealed record RunManifest
 {
+    /// <summary>The newest manifest format this build reads and writes; older ones are read as they are.</summary>
     public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
@@ -23,13 +24,44 @@ public sealed record RunManifest
 
     public IReadOnlyList<StageRecord> Stages { get; init; } = [];
 
+    /// <summary>SHA-256 of every model file the stages use, by path relative to the run folder; checked at load.</summary>
+    public IReadOnlyDictionary<string, string> Checksums { get; init; } = new Dictionary<string, string>();
+
     public StageRecord? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
 
+    /// <summary>The stage made last: the highest <see cref="StageRecord.Sequence"/>, however often older stages were rewritten since.</summary>
     [JsonIgnore]
-    public StageRecord Latest => Stages.Count > 0 ? Stages[^1] : throw new GenNegException("the run has no trained stage yet; run train-baseline first");
+    public StageRecord Latest => Stages.Count > 0
+        ? Stages.MaxBy(s => s.Sequence)!
+        : throw new GenNegException("the run has no trained stage yet; run train-baseline first");
 
-    public RunManifest WithStage(StageRecord stage) =>
-        this with { Stages = [.. Stages.Where(s => s.Name != stage.Name), stage] };
+    /// <summary>
+    /// Adds a stage, or replaces the one of the same name keeping its place and sequence number: rewriting a stage
+    /// (train-baseline --resume on a finished run) never makes it the newest.
+    /// </summary>
+    public RunManifest WithStage(StageRecord stage)
+    {
+        var existing = Find(stage.Name);
+        var placed = stage with { Sequence = existing?.Sequence ?? Stages.Select(s => s.Sequence).DefaultIfEmpty(0).Max() + 1 };
+        return this with
+        {
+            Stages = existing is null ? [.. Stages, placed] : [.. Stages.Select(s => s.Name == stage.Name ? placed : s)],
+        };
+    }
+
+    /// <summary>A copy with these files' checksums set (others kept).</summary>
+    public RunManifest WithChecksums(IEnumerable<KeyValuePair<string, string>> checksums)
+    {
+        var all = new Dictionary<string, string>(Checksums);
+        foreach (var (file, checksum) in checksums) all[file] = checksum;
+        return this with { Checksums = all };
+    }
+
+    /// <summary>
+    /// Manifests written before stages carried sequence numbers list them in the order they were made: number them so.
+    /// </summary>
+    internal RunManifest WithSequenceNumbers() =>
+        Stages.Any(s => s.Sequence == 0) ? this with { Stages = [.. Stages.Select((s, i) => s with { Sequence = i + 1 })] } : this;
 
     public RunManifest WithData(DataRecord data) => this with { Data = data, Format = CurrentFormat };
 
@@ -70,7 +102,11 @@ public sealed record DataRecord(string DataSet, long[] SampleShape, IReadOnlyLis
 /// <param name="Denoiser">path of the base denoiser's weights, relative to the run folder</param>
 /// <param name="Classifiers">the classifier stack applied on top, in order (empty for the baseline)</param>
 /// <param name="GuidanceScale">multiplier of the stack's gradient while sampling</param>
-public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<ClassifierRecord> Classifiers, double GuidanceScale = 1.0);
+public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<ClassifierRecord> Classifiers, double GuidanceScale = 1.0)
+{
+    /// <summary>Creation order within the run (1 for the first stage); <see cref="RunManifest.WithStage"/> assigns it.</summary>
+    public int Sequence { get; init; }
+}
 
 /// <param name="Weights">path of the classifier's weights, relative to the run folder</param>
 /// <param name="Alpha">the model's valid rate when the classifier's data were drawn (positives / all draws)</param>

@@ -13,9 +13,11 @@ namespace GenNeg.Training;
 /// <param name="LearningRateDecay">fraction of the steps, at the end, over which the rate falls linearly to zero</param>
 /// <param name="EmaDecay">decay of the weights' moving average (0: no average)</param>
 /// <param name="CheckpointEvery">steps between resumable checkpoints</param>
-public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery)
+/// <param name="ConfigSection">the config section these come from (train, genneg.classifier, distill), for messages</param>
+public sealed record TrainingOptions(int Iterations, double LearningRate, double LearningRateDecay, double EmaDecay, int CheckpointEvery, string ConfigSection = "train")
 {
-    public static TrainingOptions From(Configuration.TrainConfig c) => new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery);
+    public static TrainingOptions From(Configuration.TrainConfig c, string section = "train") =>
+        new(c.Iterations, c.LearningRate, c.LearningRateDecay, c.EmaDecay, c.CheckpointEvery, section);
 }
 
 /// <summary>Where a training job is: steps done of the total, the latest loss read, and the step rate.</summary>
@@ -31,7 +33,9 @@ public readonly record struct TrainingProgress(int Step, int TotalSteps, double 
 /// <summary>
 /// The optimisation loop every model in GenNeg trains with (baseline, classifiers, distilled students):
 /// Adam on a per-step loss over the gathered weights (see <see cref="FlatParameters"/>), optional EMA, resumable
-/// checkpoints, cancellation that saves before it stops.
+/// checkpoints, cancellation that saves before it stops. A loss or weights that stop being finite (divergence) end
+/// training with a <see cref="GenNegException"/> naming the step and the setting to change; no checkpoint is written
+/// after that, so the last one saved holds finite weights.
 /// </summary>
 public sealed class TrainingLoop
 {
@@ -58,9 +62,11 @@ public sealed class TrainingLoop
         using var averages = ema is null ? null : FlatParameters.Gather(ema, withGradients: false);
         using var optimizer = optim.Adam([weights.Values], options.LearningRate);
         var step = 0;
+        int? savedStep = null;
         if (File.Exists(checkpointPath))
         {
             step = TrainingCheckpoint.Load(checkpointPath, model, ema, optimizer, generator);
+            savedStep = step;
             logger.LogInformation("Resuming from step {Step} of {Total} ({Checkpoint})", step, options.Iterations, checkpointPath);
         }
         else
@@ -73,14 +79,24 @@ public sealed class TrainingLoop
         var clock = Stopwatch.StartNew();
         var startStep = step;
         var lossSum = zeros(1, device: weights.Values.device);
+        // Each step's loss, so a divergence found at a read can be traced to the step where it began.
+        var intervalLosses = zeros(LossReadInterval, device: weights.Values.device);
         var lastLoss = double.NaN;
+
+        void SaveCheckpoint()
+        {
+            using (var scope = NewDisposeScope())
+                if (!weights.Values.isfinite().all().item<bool>()) throw FirstNonFinite(intervalLosses, options, step, checkpointPath, savedStep);
+            TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+            savedStep = step;
+        }
         try
         {
             while (step < options.Iterations)
             {
                 if (cancellation.IsCancellationRequested)
                 {
-                    TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+                    SaveCheckpoint();
                     logger.LogWarning("Interrupted at step {Step}; state saved to {Checkpoint}", step, checkpointPath);
                     cancellation.ThrowIfCancellationRequested();
                 }
@@ -94,6 +110,7 @@ public sealed class TrainingLoop
                     optimizer.step();
                     if (averages is not null) UpdateAverage(averages.Values, weights.Values, options.EmaDecay);
                     lossSum.add_(loss.detach());
+                    intervalLosses[step % LossReadInterval].copy_(loss.detach());
                 }
                 step++;
 
@@ -103,24 +120,50 @@ public sealed class TrainingLoop
                     var interval = step % LossReadInterval == 0 ? LossReadInterval : step % LossReadInterval;
                     lastLoss = lossSum.item<float>() / interval;
                     lossSum.zero_();
+                    if (!double.IsFinite(lastLoss)) throw FirstNonFinite(intervalLosses, options, step, checkpointPath, savedStep);
+                    intervalLosses.zero_();
                 }
                 if (step % options.CheckpointEvery == 0 && step < options.Iterations)
-                    TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
+                    SaveCheckpoint();
                 if (step % HeapTrimInterval == 0) NativeHeap.Trim();
                 progress?.Report(new TrainingProgress(step, options.Iterations, lastLoss, (step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9))
                 {
                     LearningRate = LearningRateAt(options, step - 1),
                 });
             }
+            SaveCheckpoint();
         }
         finally
         {
             lossSum.Dispose();
+            intervalLosses.Dispose();
             model.eval();
         }
-        TrainingCheckpoint.Save(checkpointPath, step, model, ema, optimizer, generator);
         logger.LogInformation("Trained {Steps} steps in {Seconds:F1} s, final loss {Loss:G4}", step - startStep, clock.Elapsed.TotalSeconds, lastLoss);
         return lastLoss;
+    }
+
+    /// <summary>The divergence error for the first non-finite loss among the steps since the last read (else for the weights).</summary>
+    private static GenNegException FirstNonFinite(Tensor intervalLosses, TrainingOptions options, int step, string checkpointPath, int? savedStep)
+    {
+        var losses = intervalLosses.data<float>().ToArray();
+        var first = Array.FindIndex(losses, value => !float.IsFinite(value));
+        // Slot j of the buffer holds the step whose 0-based index is j modulo the interval.
+        var intervalStart = (step - 1) / LossReadInterval * LossReadInterval;
+        return first < 0
+            ? Diverged(options, step, "the weights", double.NaN, checkpointPath, savedStep)
+            : Diverged(options, intervalStart + first + 1, "the loss", losses[first], checkpointPath, savedStep);
+    }
+
+    private static GenNegException Diverged(TrainingOptions options, int step, string what, double value, string checkpointPath, int? savedStep)
+    {
+        var kept = savedStep is { } saved
+            ? $"the last good checkpoint (step {saved:N0}) is kept in '{checkpointPath}'"
+            : "no checkpoint had been saved yet";
+        var shown = double.IsNaN(value) ? "NaN" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return new GenNegException(
+            $"training diverged at step {step:N0} of {options.Iterations:N0}: {what} became {(what == "the loss" ? shown : "non-finite")}; " +
+            $"lower {options.ConfigSection}.learning_rate (now {options.LearningRate:G4}) and train again; {kept}; no stage was recorded");
     }
 
     /// <summary>

@@ -49,16 +49,17 @@ public sealed class BaselineTraining
         }
 
         AveragedTraining.Run(loggers, denoiser, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
-            TrainingOptions.From(config.Train), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
+            TrainingOptions.From(config.Train, "train"), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
             (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
         var stage = new StageRecord(StageName, DenoiserFile, []);
-        run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)).WithStage(stage));
+        run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)));
+        run.RecordStage(stage);
         return stage;
     }
 
     private static RunFolder CreateFresh(BaselineTrainingRequest request)
     {
-        if (Directory.Exists(request.RunPath) && Directory.EnumerateFileSystemEntries(request.RunPath).Any())
+        if (Directory.Exists(request.RunPath) && Directory.EnumerateFileSystemEntries(request.RunPath).Any(entry => !RunLock.IsLockEntry(entry)))
             throw new GenNegException($"run folder '{request.RunPath}' is not empty; add --resume to continue it, or choose a new --run");
         var run = RunFolder.Create(request.RunPath);
         run.SaveConfig(request.Config);

@@ -37,19 +37,23 @@ public sealed class Distillation
         var manifest = run.LoadManifest();
         var name = StagePrefix + (manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1);
         var folder = name + "/";
-        run.EnsureFolder(folder);
         var configPath = run.PathOf(folder + "config.yaml");
         var requested = run.LoadConfig(request.Overrides);
         // An interrupted distillation continues under the settings it started with, on the device asked for now.
         var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) with { Device = requested.Device } : requested;
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         var teacherStage = run.Stage(ResumedTeacher(run, folder) ?? request.FromStage);
+        // Checked before the folder is made: a refused distillation leaves nothing behind.
+        if (teacherStage.Classifiers.Count == 0)
+            throw new GenNegException($"stage '{teacherStage.Name}' has no classifiers, so distilling it would only copy its network; " +
+                "run iterate first, or name a stage with classifiers with --stage");
+        run.EnsureFolder(folder);
+        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
 
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         using var teacher = LoadedStage.Load(run, experiment, teacherStage);
-        using var student = experiment.Models.LoadDenoiser(run.PathOf(teacherStage.Denoiser), config.Seed);
+        using var student = experiment.Models.LoadDenoiser(run.VerifiedModelPath(teacherStage.Denoiser), config.Seed);
         using var generator = experiment.NewGenerator(config.Seed + 104_729);
         var loss = new DistillationLoss(experiment.Models.Formalism);
         var batchSize = config.Distill.BatchSize;
@@ -62,13 +66,13 @@ public sealed class Distillation
 
         var weights = folder + "denoiser.bin";
         AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
-            TrainingOptions.From(config.Distill), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
+            TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
             progress.Training($"distill {teacherStage.Name}"), cancellation);
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
-        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        run.RecordStage(stage);
         return (stage, metrics);
     }
 

@@ -122,10 +122,19 @@ public sealed class Evaluation
     }
 
     /// <summary>The figures recorded in a run's metrics.json, by stage name.</summary>
-    public static IReadOnlyDictionary<string, StageMetrics> Recorded(RunFolder run) =>
-        run.LoadMetrics()
-            .Where(entry => entry.Value is JsonObject)
-            .ToDictionary(entry => entry.Key, entry => entry.Value.Deserialize<StageMetrics>(RunManifest.Json)!);
+    public static IReadOnlyDictionary<string, StageMetrics> Recorded(RunFolder run)
+    {
+        try
+        {
+            return run.LoadMetrics()
+                .Where(entry => entry.Value is JsonObject)
+                .ToDictionary(entry => entry.Key, entry => entry.Value.Deserialize<StageMetrics>(RunManifest.Json)!);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new GenNegException($"'{run.MetricsPath}' is not a valid metrics file: {e.Message}; delete it and run evaluate again");
+        }
+    }
 
     /// <summary>Where a stage's evaluation samples are kept for people (the data set's CSV), relative to the run folder.</summary>
     public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";

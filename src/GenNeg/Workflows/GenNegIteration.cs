@@ -50,7 +50,7 @@ public sealed class GenNegIteration
         var number = manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1;
         var name = StagePrefix + number;
         var folder = name + "/";
-        var (config, state) = PrepareFolder(run, folder, request, number);
+        var (config, state) = PrepareFolder(run, folder, request, number, registries);
         var settings = config.Genneg;
         var from = run.Stage(state.BaseStage);
 
@@ -81,7 +81,7 @@ public sealed class GenNegIteration
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
-        run.SaveManifest(run.LoadManifest().WithStage(stage));
+        run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
     }
 
@@ -135,7 +135,7 @@ public sealed class GenNegIteration
         try
         {
             AveragedTraining.Run(loggers, classifier, () => experiment.Models.CreateClassifier(seed, settings.Head), StepLoss,
-                TrainingOptions.From(settings.Classifier), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
+                TrainingOptions.From(settings.Classifier, "genneg.classifier"), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
                 progress.Training("train classifier"), cancellation);
         }
         finally
@@ -145,20 +145,30 @@ public sealed class GenNegIteration
     }
 
     /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
-    private static (GenNegConfig Config, IterationState State) PrepareFolder(RunFolder run, string folder, IterationRequest request, int number)
+    /// <remarks>
+    /// Everything that can be refused (overrides, oracle, base stage) is checked before the folder is made, so a
+    /// refused iteration leaves nothing behind. A resumed one keeps its settings, except those
+    /// <see cref="UnfinishedIteration.AdjustableOnResume"/> lists, which only steer how drawing ends.
+    /// </remarks>
+    private static (GenNegConfig Config, IterationState State) PrepareFolder(
+        RunFolder run, string folder, IterationRequest request, int number, Registries registries)
     {
         var configPath = run.PathOf(folder + "config.yaml");
         var statePath = run.PathOf(folder + "iteration.json");
         var wanted = run.LoadConfig(request.Overrides);
+        Experiment.CheckNames(wanted, registries);
         if (File.Exists(configPath) && File.Exists(statePath))
         {
             var saved = ConfigLoader.LoadFile(configPath);
-            if (request.Overrides is { Count: > 0 } && ConfigLoader.ExperimentYaml(saved) != ConfigLoader.ExperimentYaml(wanted))
-                throw new GenNegException($"'{folder.TrimEnd('/')}' was started with other settings; resume it without --set/--oracle/--per-class, or delete that folder");
             var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
                 ?? throw new GenNegException($"'{statePath}' is empty");
-            // The device is not part of the experiment: an interrupted iteration may continue on another one.
-            return (saved with { Device = wanted.Device }, state);
+            UnfinishedIteration.EnsureSameBase(run, folder, state.BaseStage, request.FromStage);
+            if (request.Overrides is { Count: > 0 })
+            {
+                saved = UnfinishedIteration.Adjusted(run, folder, saved, wanted);
+                AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(saved));
+            }
+            return (saved, state);
         }
 
         var fresh = new IterationState(run.Stage(request.FromStage).Name, wanted.Seed + 7919L * number, 0);

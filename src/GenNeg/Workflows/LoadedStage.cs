@@ -30,13 +30,13 @@ public sealed class LoadedStage : IDisposable
     {
         run.LoadManifest().Data?.EnsureMatches(experiment.Data, experiment.Config, run.Root);
         var models = experiment.Models;
-        var baseDenoiser = models.LoadDenoiser(run.PathOf(record.Denoiser), experiment.Config.Seed);
+        var baseDenoiser = models.LoadDenoiser(run.VerifiedModelPath(record.Denoiser), experiment.Config.Seed);
         var modules = new List<Module> { baseDenoiser };
         var classifiers = new List<INoiseConditionedClassifier>();
         var cleanSigma = models.Formalism.CleanSigma;
         foreach (var entry in record.Classifiers)
         {
-            var classifier = models.LoadClassifier(run.PathOf(entry.Weights), entry.Seed, entry.Head);
+            var classifier = models.LoadClassifier(run.VerifiedModelPath(entry.Weights), entry.Seed, entry.Head);
             modules.Add(classifier);
             classifiers.Add(entry.TimeIndependent ? new DenoisedInputClassifier(baseDenoiser, classifier, cleanSigma) : classifier);
         }

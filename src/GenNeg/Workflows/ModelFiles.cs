@@ -23,6 +23,8 @@ public static class ModelFiles
         {
             throw new GenNegException($"cannot load '{path}': {e.Message}");
         }
+        if (module.parameters().Any(p => !p.isfinite().all().item<bool>()))
+            throw new GenNegException($"model file '{path}' holds NaN or infinite weights: its training diverged; train that stage again with a lower learning rate");
         module.eval();
         return module;
     }

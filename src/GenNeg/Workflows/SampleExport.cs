@@ -1,7 +1,11 @@
+using GenNeg.Data;
 using GenNeg.Metrics;
+using GenNeg.Reporting;
 using GenNeg.Runs;
+using GenNeg.Runtime;
 using GenNeg.Sampling;
 using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
 
 namespace GenNeg.Workflows;
 
@@ -31,11 +35,14 @@ public sealed class SampleExport
         this.registries = registries;
     }
 
+    /// <summary>The scatter plot shows at most this many samples (the first ones); more only blacken the picture.</summary>
+    public const int MaxPlottedSamples = 200_000;
+
     public SampleSummary Run(SampleRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         if (request.Count < 1) throw new GenNegException($"-n must be at least 1, got {request.Count}");
-        CheckOutputFolder(request.CsvPath);
-        CheckOutputFolder(request.PlotPath);
+        CheckOutputPath(request.CsvPath, "--out");
+        CheckOutputPath(request.PlotPath, "--plot");
         var run = RunFolder.Open(request.RunPath);
         var record = run.Stage(request.Stage);
         var config = run.ConfigOf(record);
@@ -44,28 +51,91 @@ public sealed class SampleExport
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         var oracle = experiment.Oracle;
+        MemoryBudget.EnsureBatchFits(config.Sampler.BatchSize, config.Model, "sampler.batch_size");
+        if (request.CsvPath is not null) CheckDiskSpace(request.CsvPath, request.Count, (int)data.SampleSize);
         using var stage = LoadedStage.Load(run, experiment, record);
         using var generator = experiment.NewGenerator(request.Seed ?? config.Seed);
         var sampler = experiment.Models.CreateSampler(config.Sampler);
-        using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, request.Count, data.SampleShape, data.ValidationCondition, config.Sampler.BatchSize,
-            generator, (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}"), cancellation);
-        using var samples = drawn.Samples.cpu();
-        var condition = drawn.Condition.To(TorchSharp.torch.CPU);
-        var verdict = oracle.Judge(samples, condition);
 
-        if (request.CsvPath is not null) experiment.DataSet.WriteSamples(data, "sample", samples, condition, verdict, request.CsvPath);
-        if (request.PlotPath is not null)
-            AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(data, samples, condition, verdict, stage.Record.Name));
-        var infraction = InfractionRates.Of(verdict).Samples;
+        // Flat, unconditional samples go to the CSV batch by batch, so memory stays bounded however large -n is; a data set
+        // with shaped or conditioned samples writes its own files (IDataSet.WriteSamples) from all of them at the end.
+        var flat = !data.IsConditional && data.SampleShape.Length == 1;
+        using var csv = request.CsvPath is null || !flat ? null : SampleCsvWriter.Create(request.CsvPath, (int)data.SampleSize);
+        var keepAll = request.CsvPath is not null && !flat;
+        var kept = new List<DrawnSamples>();
+        long keptCount = 0, validCount = 0;
+        var sampling = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
+        try
+        {
+            for (long done = 0; done < request.Count;)
+            {
+                var size = (int)Math.Min(config.Sampler.BatchSize, request.Count - done);
+                using (var scope = NewDisposeScope())
+                {
+                    using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, size, data.SampleShape, data.ValidationCondition, size, generator,
+                        cancellation: cancellation);
+                    var samples = drawn.Samples.cpu();
+                    var condition = drawn.Condition.To(CPU);
+                    if (!samples.isfinite().all().item<bool>())
+                        throw new GenNegException($"stage '{stage.Record.Name}' produced non-finite samples; its model has probably diverged");
+                    var valid = oracle.Judge(samples, condition).SampleValid().data<bool>().ToArray();
+                    csv?.Append(samples.flatten(1), valid);
+                    validCount += valid.LongCount(v => v);
+                    if (keepAll || (request.PlotPath is not null && keptCount < MaxPlottedSamples))
+                    {
+                        kept.Add(new DrawnSamples(samples.clone().DetachFromDisposeScope(), condition.Map(t => t.clone()).DetachFromDisposeScope()));
+                        keptCount += size;
+                    }
+                }
+                done += size;
+                sampling.Report(new SamplingProgress(done, request.Count));
+            }
+            csv?.Commit();
+            WriteKept(experiment, request, kept, keepAll, stage.Record.Name);
+        }
+        finally
+        {
+            foreach (var batch in kept) batch.Dispose();
+        }
+        var infraction = 1.0 - validCount / (double)request.Count;
         logger.LogInformation("Drew {Count} samples from {Stage}: infraction rate {Infraction:P3}", request.Count, stage.Record.Name, infraction);
         return new SampleSummary(stage.Record.Name, request.Count, infraction);
     }
 
-    private static void CheckOutputFolder(string? path)
+    /// <summary>Checked before any sampling: an output path must name a file in an existing folder.</summary>
+    private static void CheckOutputPath(string? path, string option)
     {
         if (path is null) return;
+        if (path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar) || Directory.Exists(path))
+            throw new GenNegException($"{option} '{path}' is a folder; give a file name, e.g. {Path.Combine(path, option == "--out" ? "samples.csv" : "samples.png")}");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
             throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
+    }
+
+    /// <summary>Refuses a CSV that cannot fit on its disk (each value takes up to 15 characters).</summary>
+    /// <summary>The data set's files for non-flat samples, and its picture of the first samples.</summary>
+    private static void WriteKept(Experiment experiment, SampleRequest request, List<DrawnSamples> kept, bool keepAll, string stage)
+    {
+        if (kept.Count == 0) return;
+        using var scope = NewDisposeScope();
+        var samples = cat(kept.Select(k => k.Samples).ToList(), 0);
+        var condition = Condition.Concat(kept.Select(k => k.Condition).ToList());
+        var verdict = experiment.Oracle.Judge(samples, condition);
+        if (keepAll) experiment.DataSet.WriteSamples(experiment.Data, "sample", samples, condition, verdict, request.CsvPath!);
+        if (request.PlotPath is null) return;
+        var plotted = (int)Math.Min(samples.shape[0], MaxPlottedSamples);
+        var plottedCondition = condition.Slice(0, plotted);
+        AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(experiment.Data, samples[..plotted], plottedCondition,
+            experiment.Oracle.Judge(samples[..plotted], plottedCondition), stage));
+    }
+
+    private static void CheckDiskSpace(string path, long count, int dimension)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var needed = (double)count * (dimension * 15 + 2);
+        var free = new DriveInfo(folder).AvailableFreeSpace;
+        if (needed > free)
+            throw new GenNegException($"{count:N0} samples as CSV need up to {needed / 1e9:G3} GB, more than the {free / 1e9:G3} GB free for '{path}'; lower -n");
     }
 }

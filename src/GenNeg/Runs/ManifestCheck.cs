@@ -1,0 +1,36 @@
+namespace GenNeg.Runs;
+
+/// <summary>
+/// Checks a manifest read from disk before anything uses it: a format this build knows, and every field a command
+/// relies on present, so a damaged file fails with its name and the field instead of deep inside a command.
+/// </summary>
+internal static class ManifestCheck
+{
+    public static RunManifest Validated(RunManifest? manifest, string path)
+    {
+        string Corrupt(string what) => $"'{path}' is corrupt: {what}; restore it from a backup or start a new run";
+        if (manifest is null) throw new GenNegException(Corrupt("it holds null instead of a manifest"));
+        if (manifest.Format < 1)
+            throw new GenNegException(Corrupt($"'format' is {manifest.Format}, expected 1 to {RunManifest.CurrentFormat}"));
+        if (manifest.Format > RunManifest.CurrentFormat)
+            throw new GenNegException($"'{path}' has manifest format {manifest.Format}, newer than this genneg reads " +
+                $"(up to {RunManifest.CurrentFormat}); use the genneg version that made the run");
+        if (manifest.Stages is null) throw new GenNegException(Corrupt("'stages' is missing or null"));
+        if (manifest.Checksums is null) throw new GenNegException(Corrupt("'checksums' is null"));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < manifest.Stages.Count; i++)
+        {
+            var stage = manifest.Stages[i] ?? throw new GenNegException(Corrupt($"stage {i + 1} is null"));
+            if (string.IsNullOrWhiteSpace(stage.Name)) throw new GenNegException(Corrupt($"stage {i + 1} has no 'name'"));
+            if (!names.Add(stage.Name)) throw new GenNegException(Corrupt($"stage '{stage.Name}' appears twice"));
+            if (string.IsNullOrWhiteSpace(stage.Denoiser)) throw new GenNegException(Corrupt($"stage '{stage.Name}' has no 'denoiser'"));
+            if (stage.Classifiers is null) throw new GenNegException(Corrupt($"stage '{stage.Name}' has no 'classifiers' list"));
+            for (var k = 0; k < stage.Classifiers.Count; k++)
+            {
+                if (stage.Classifiers[k] is not { } classifier || string.IsNullOrWhiteSpace(classifier.Weights))
+                    throw new GenNegException(Corrupt($"classifier {k + 1} of stage '{stage.Name}' has no 'weights'"));
+            }
+        }
+        return manifest;
+    }
+}
