@@ -14,6 +14,10 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string?> stage = CommonOptions.Stage();
     private readonly Option<long?> samples = new("--samples") { Description = "Samples for the infraction rate (default: evaluate.samples)" };
     private readonly Option<bool> json = new("--json") { Description = "Print the figures as one JSON object" };
+    private readonly Option<string?> likelihood = new("--likelihood")
+    {
+        Description = "bound: the ELBO (DDPM: r-ELBO); exact: also the NLL from the probability-flow ODE (default: evaluate.likelihood)",
+    };
 
     public EvaluateCommand(CliEnvironment environment)
         : base("evaluate", "Measure a stage: infraction rate, MMD to held-out data, ELBO (EDM, nats per example) or r-ELBO (DDPM); saved to metrics.json.")
@@ -22,9 +26,11 @@ internal sealed class EvaluateCommand : Command
         Options.Add(stage);
         Options.Add(samples);
         Options.Add(json);
+        likelihood.AcceptOnlyFromAmong("bound", "exact");
+        Options.Add(likelihood);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples));
+            var request = new EvaluationRequest(parse.GetRequiredValue(run), parse.GetValue(stage), parse.GetValue(samples), parse.GetValue(likelihood));
             var metrics = environment.Progress.Show(progress =>
                 new Evaluation(loggers.CreateLogger<Evaluation>(), environment.Oracles).Run(request, progress, environment.Cancellation));
             environment.Output.WriteLine(parse.GetValue(json)

@@ -29,22 +29,25 @@ public sealed class GuidedDenoiser : IDenoiser
         using var scope = NewDisposeScope();
         var denoised = baseDenoiser.Denoise(x, sigma);
         if (classifiers.Count == 0 || scale == 0) return denoised.MoveToOuterDisposeScope();
-        var gradient = LogValidGradient(x, sigma);
-        return (denoised.detach() + scale * sigma.square().unsqueeze(1) * gradient).MoveToOuterDisposeScope();
+        // When x carries a graph (the exact likelihood differentiates D' itself), the guidance keeps its graph too, so
+        // D' can be differentiated through the classifiers' input gradients (second derivatives).
+        var differentiable = x.requires_grad;
+        var gradient = LogValidGradient(x, sigma, differentiable);
+        return ((differentiable ? denoised : denoised.detach()) + scale * sigma.square().unsqueeze(1) * gradient).MoveToOuterDisposeScope();
     }
 
-    /// <summary>grad_x sum_k log C_k(x; sigma), [B, D].</summary>
-    public Tensor LogValidGradient(Tensor x, Tensor sigma)
+    /// <summary>grad_x sum_k log C_k(x; sigma), [B, D]; with <paramref name="createGraph"/> it stays differentiable in x.</summary>
+    public Tensor LogValidGradient(Tensor x, Tensor sigma, bool createGraph = false)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        var input = x.detach().requires_grad_(true);
+        var input = createGraph ? x : x.detach().requires_grad_(true);
         Tensor? total = null;
         foreach (var classifier in classifiers)
         {
             var logValid = nn.functional.logsigmoid(classifier.Logit(input, sigma)).sum();
             total = total is null ? logValid : total + logValid;
         }
-        return autograd.grad([total!], [input])[0].MoveToOuterDisposeScope();
+        return autograd.grad([total!], [input], retain_graph: createGraph, create_graph: createGraph)[0].MoveToOuterDisposeScope();
     }
 }

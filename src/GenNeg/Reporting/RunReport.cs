@@ -20,7 +20,9 @@ public sealed record ReportRow(
     double ElboStandardError,
     double StepLatencyMs,
     long? ParallelSamplesForOneValid,
-    double ExpectedRunsPerValid);
+    double ExpectedRunsPerValid,
+    double MmdStandardError = 0,
+    Metrics.NllEstimate? ExactNll = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -57,7 +59,8 @@ public static class RunReport
             config.Report.LatencyBatchSize);
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
-            latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate)));
+            latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
+            m.MmdStandardError, m.ExactNll));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
@@ -86,19 +89,23 @@ public static class RunReport
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine("# Gen-neG run report").AppendLine();
-        text.AppendLine(c, $"| stage | classifiers | parameters | infraction rate | MMD | {report.LikelihoodTitle} | step latency (ms) | parallel samples for one valid | runs per valid |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var withNll = report.Rows.Any(r => r.ExactNll is not null);
+        text.AppendLine(c, $"| stage | classifiers | parameters | infraction rate | MMD | {report.LikelihoodTitle} |{(withNll ? " exact NLL (nats per example) |" : "")} step latency (ms) | parallel samples for one valid | runs per valid |");
+        text.AppendLine($"|---|---:|---:|---:|---:|---:|{(withNll ? "---:|" : "")}---:|---:|---:|");
         foreach (var r in report.Rows)
         {
-            text.AppendLine(c, $"| {r.Stage} | {r.Classifiers} | {r.Parameters:N0} | {r.InfractionRate * 100:F3} % | {r.Mmd:0.000000} | " +
-                               $"{r.Elbo:F3} ± {r.ElboStandardError:F3} | {r.StepLatencyMs:F2} | {(r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never")} | {r.ExpectedRunsPerValid:F4} |");
+            var nll = !withNll ? "" : r.ExactNll is { } e ? $" {e.Nats:F3} ± {e.StandardError:F3} |" : " |";
+            text.AppendLine(c, $"| {r.Stage} | {r.Classifiers} | {r.Parameters:N0} | {r.InfractionRate * 100:F3} % | {r.Mmd:0.000000} ± {r.MmdStandardError:0.000000} | " +
+                               $"{r.Elbo:F3} ± {r.ElboStandardError:F3} |{nll} {r.StepLatencyMs:F2} | {(r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never")} | {r.ExpectedRunsPerValid:F4} |");
         }
         text.AppendLine();
         text.AppendLine(c, $"- Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps).");
         text.AppendLine("- Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).");
         text.AppendLine(report.Likelihood == "ELBO"
-            ? "- MMD: biased MMD^2 against held-out data; ELBO: continuous-time ELBO per held-out example (higher is better)."
-            : "- MMD: biased MMD^2 against held-out data; r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).");
+            ? "- MMD: unbiased MMD^2 against held-out data ± its standard error (0 on average for a perfect model); ELBO: continuous-time ELBO per held-out example (higher is better)."
+            : "- MMD: unbiased MMD^2 against held-out data ± its standard error (0 on average for a perfect model); r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).");
+        if (withNll)
+            text.AppendLine("- Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds it from above), ± its standard error over examples.");
         text.AppendLine(c, $"- Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made.").AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");

@@ -17,7 +17,8 @@ namespace GenNeg.Workflows;
 /// <summary>
 /// A stage's figures, as written to metrics.json (snake_case keys). elbo is the formalism's likelihood figure per
 /// held-out example, named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
-/// (<see cref="ReweightedElbo"/>); mmd is the biased MMD^2 (see <see cref="Mmd"/>).
+/// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 with its standard error (see <see cref="Mmd"/>); exact_nll,
+/// when evaluate.likelihood is exact, the NLL from the probability-flow ODE (<see cref="ProbabilityFlowLikelihood"/>).
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
@@ -31,16 +32,20 @@ public sealed record StageMetrics(
     int SamplingSteps,
     double SamplingSeconds,
     double Seconds,
-    string Likelihood = "ELBO")
+    string Likelihood = "ELBO",
+    double MmdStandardError = 0,
+    NllEstimate? ExactNll = null)
 {
     /// <summary>The figures in one line, as the commands print them.</summary>
-    public string Summary => $"infraction rate {InfractionRate:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}";
+    public string Summary => $"infraction rate {InfractionRate:P3}, MMD {Mmd:G3} ± {MmdStandardError:G2}, {Likelihood} {Elbo:F3}" +
+        (ExactNll is { } nll ? $", NLL {nll.Nats:F3} ± {nll.StandardError:F3} nats ({nll.BitsPerDimension:F3} bits/dim, {nll.EvaluationsPerExample:F0} evaluations)" : "");
 }
 
 /// <param name="RunPath">the run folder</param>
 /// <param name="Stage">stage to evaluate; null for the newest</param>
 /// <param name="Samples">samples for the infraction rate; null for evaluate.samples</param>
-public sealed record EvaluationRequest(string RunPath, string? Stage = null, long? Samples = null);
+/// <param name="Likelihood">bound or exact (adds the probability-flow NLL); null for evaluate.likelihood</param>
+public sealed record EvaluationRequest(string RunPath, string? Stage = null, long? Samples = null, string? Likelihood = null);
 
 /// <summary>Measures a stage (infraction rate, MMD, ELBO) and records the figures in metrics.json.</summary>
 public sealed class Evaluation
@@ -62,6 +67,11 @@ public sealed class Evaluation
         var run = RunFolder.Open(request.RunPath);
         var stage = run.Stage(request.Stage);
         var config = run.ConfigOf(stage);
+        if (request.Likelihood is { } likelihood)
+        {
+            config = config with { Evaluate = config.Evaluate with { Likelihood = likelihood } };
+            Configuration.ConfigValidator.Validate(config);
+        }
         var samples = request.Samples ?? config.Evaluate.Samples;
         return Evaluate(run, config, stage, samples, progress, cancellation);
     }
@@ -85,16 +95,28 @@ public sealed class Evaluation
 
         var infraction = InfractionRate.Compute(oracle, drawn);
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
-        var mmd = Mmd.Compute(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
+        var mmd = Mmd.Estimate(drawn[..(int)mmdCount], data.Validation[..(int)mmdCount], config.Evaluate.MmdBandwidths);
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, generator);
         SaveSamples(run, record, oracle, drawn);
+        var exact = config.Evaluate.Likelihood == "exact" ? ExactNll(config, formalism, stage.Denoiser, data.Validation, cancellation) : null;
 
-        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd, elbo.Nats, elbo.StandardError,
-            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name);
+        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction, mmd.Value, elbo.Nats, elbo.StandardError,
+            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name, mmd.StandardError, exact);
         run.RecordMetrics(record.Name, metrics);
-        logger.LogInformation("Stage {Stage}: infraction rate {Infraction:P3}, MMD {Mmd:G3}, {Likelihood} {Elbo:F3}", metrics.Stage, infraction, mmd, likelihood.Name, elbo.Nats);
+        logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
         return metrics;
+    }
+
+    /// <summary>The probability-flow NLL of the first evaluate.likelihood_samples held-out points, with probes of its own seed.</summary>
+    private static NllEstimate ExactNll(GenNegConfig config, IDiffusionFormalism formalism, IDenoiser denoiser, Tensor heldOut, CancellationToken cancellation)
+    {
+        var e = config.Evaluate;
+        var settings = new OdeSettings(e.OdeSolver == "adaptive", e.OdeSteps, e.OdeRelativeTolerance, e.OdeAbsoluteTolerance,
+            e.HutchinsonAboveDimension, e.HutchinsonProbes);
+        using var generator = new Generator((ulong)(config.Seed + 2 * SeedOffset));
+        using var points = heldOut[..(int)Math.Min(e.LikelihoodSamples, heldOut.shape[0])];
+        return new ProbabilityFlowLikelihood(formalism.FlowSpan, settings).Estimate(denoiser, points, generator, cancellation);
     }
 
     /// <summary>The figures recorded in a run's metrics.json, by stage name.</summary>

@@ -71,7 +71,7 @@ public sealed class GenNegIteration
         var trainClock = Stopwatch.StartNew();
         var loss = settings.Ablation == "none" ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
-        TrainClassifier(run, config, folder, data.Dimension, synthetic, loss, state.Seed, generator, progress, cancellation);
+        TrainClassifier(run, config, from, folder, data.Dimension, synthetic, loss, state.Seed, generator, progress, cancellation);
         var trainSeconds = trainClock.Elapsed.TotalSeconds;
 
         // Line 18: stack it onto the current model, then measure the new stage.
@@ -97,11 +97,19 @@ public sealed class GenNegIteration
     }
 
     private void TrainClassifier(
-        RunFolder run, GenNegConfig config, string folder, int dimension, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
-        Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
+        RunFolder run, GenNegConfig config, StageRecord from, string folder, int dimension, SyntheticSet synthetic, ImportanceWeightedLoss loss,
+        long seed, Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
     {
         var settings = config.Genneg;
         using var classifier = ModelFactory.CreateClassifier(config.Model, dimension, seed);
+        // DLSM matches the current model's score plus the classifier's gradient to each class's denoising score.
+        var dlsm = settings.Classifier.Loss switch
+        {
+            "dlsm" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, 0, ModelFactory.Formalism(config.Model).LossWeight),
+            "dlsm_ce" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, settings.Classifier.CrossEntropyWeight, ModelFactory.Formalism(config.Model).LossWeight),
+            _ => null,
+        };
+        using var current = dlsm is null ? null : LoadedStage.Load(run, config, from, dimension);
         using var samples = cat([synthetic.Positives, synthetic.Negatives], 0);
         using var labels = cat([ones(synthetic.Positives.shape[0]), zeros(synthetic.Negatives.shape[0])], 0);
         var formalism = ModelFactory.Formalism(config.Model);
@@ -115,7 +123,11 @@ public sealed class GenNegIteration
             // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
             var sigma = timeIndependent ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32) : formalism.SampleTrainingSigma(batchSize, g);
             var noisy = Noising.Add(x0, sigma, g);
-            return loss.Compute(classifier.Logit(noisy, sigma), labels.index_select(0, index)).mean();
+            var y = labels.index_select(0, index);
+            if (dlsm is null) return loss.Compute(classifier.Logit(noisy, sigma), y).mean();
+            Tensor denoised;
+            using (no_grad()) denoised = current!.Denoiser.Denoise(noisy, sigma);
+            return dlsm.Compute(classifier, noisy, sigma, x0, y, denoised).mean();
         }
 
         AveragedTraining.Run(loggers, classifier, () => ModelFactory.CreateClassifier(config.Model, dimension, seed), StepLoss,
