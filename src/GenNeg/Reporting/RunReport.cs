@@ -105,7 +105,7 @@ public static class RunReport
             ? "- MMD: unbiased MMD^2 against held-out data ± its standard error (0 on average for a perfect model); ELBO: continuous-time ELBO per held-out example (higher is better)."
             : "- MMD: unbiased MMD^2 against held-out data ± its standard error (0 on average for a perfect model); r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).");
         if (withNll)
-            text.AppendLine("- Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds it from above), ± its standard error over examples.");
+            text.AppendLine("- Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds the stochastic sampler's NLL, which equals this one only for an exact score), ± its standard error over examples.");
         text.AppendLine(c, $"- Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made.").AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
