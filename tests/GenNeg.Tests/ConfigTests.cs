@@ -69,6 +69,12 @@ public class ConfigTests
     [InlineData("model:\n  formalism: ddpm\n  schedule: quadratic\nsampler:\n  name: ddim\n", "config key 'model.schedule' must be one of linear, cosine, got 'quadratic'")]
     [InlineData("sampler:\n  name: ddim\n", "config key 'sampler.name': the edm formalism samples with heun, got 'ddim'")]
     [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\n  eta: -1\n", "config key 'sampler.eta' must be at least 0, got -1")]
+    [InlineData("evaluate:\n  likelihood: ode\n", "config key 'evaluate.likelihood' must be one of bound, exact, got 'ode'")]
+    [InlineData("evaluate:\n  ode_solver: rk4\n", "config key 'evaluate.ode_solver' must be one of adaptive, fixed, got 'rk4'")]
+    [InlineData("evaluate:\n  ode_relative_tolerance: 0\n", "config key 'evaluate.ode_relative_tolerance' must be positive, got 0")]
+    [InlineData("genneg:\n  classifier:\n    loss: hinge\n", "config key 'genneg.classifier.loss' must be one of cross_entropy, dlsm, dlsm_ce, got 'hinge'")]
+    [InlineData("genneg:\n  classifier:\n    los: dlsm\n", "unknown config key 'genneg.classifier.los' (did you mean 'genneg.classifier.loss'?)")]
+    [InlineData("genneg:\n  time_independent: true\n  classifier:\n    loss: dlsm\n", "config key 'genneg.classifier.loss' (dlsm) needs a time-dependent classifier; set genneg.time_independent: false")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {

@@ -145,6 +145,38 @@ public class IterationTests
         Assert.All(rows.Skip(1), row => Assert.All(row.Split(',')[..2], v => Assert.True(double.IsFinite(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)))));
     }
 
+    [Theory]
+    [InlineData("edm")]
+    [InlineData("ddpm")]
+    public void Dlsm_classifiers_train_and_every_stage_gets_an_exact_nll(string formalism)
+    {
+        using var folder = new TempFolder();
+        var config = TinyRun.WriteConfig(folder, TinyRun.Yaml + "\n" + TinyGenneg);
+        var run = folder.Combine("run");
+        var ddpm = formalism == "ddpm" ? new[] { "--set", "model.formalism=ddpm", "--set", "model.timesteps=100", "--set", "sampler.name=ancestral" } : [];
+        Cli(["train-baseline", "--config", config, "--run", run, "--set", "train.iterations=40", .. ddpm]);
+        var exact = new[] { "--set", "evaluate.likelihood=exact", "--set", "evaluate.likelihood_samples=20", "--set", "evaluate.ode_solver=fixed",
+            "--set", "evaluate.ode_steps=4" };
+        Cli(["iterate", "--run", run, "--set", "genneg.classifier.loss=dlsm", .. exact]);
+        Cli(["iterate", "--run", run, "--set", "genneg.classifier.loss=dlsm_ce", "--set", "genneg.classifier.cross_entropy_weight=0.5", .. exact]);
+        Assert.Contains("loss: dlsm_ce", File.ReadAllText(Path.Combine(run, "genneg-2/config.yaml")));
+        Cli("evaluate", "--run", run, "--stage", "baseline", "--samples", "100", "--likelihood", "exact");
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        foreach (var stage in new[] { "genneg-1", "genneg-2" })
+        {
+            var nll = metrics.RootElement.GetProperty(stage).GetProperty("exact_nll");
+            Assert.True(double.IsFinite(nll.GetProperty("nats").GetDouble()), stage);
+            Assert.Equal(20, nll.GetProperty("examples").GetInt64());
+            Assert.Equal(1 + 6 * 4, nll.GetProperty("evaluations_per_example").GetDouble());
+            Assert.Equal("exact", nll.GetProperty("divergence").GetString());
+        }
+        // evaluate --likelihood exact on the run's own settings: the adaptive solver on the whole (300-point) held-out set.
+        var baseline = metrics.RootElement.GetProperty("baseline").GetProperty("exact_nll");
+        Assert.Equal(300, baseline.GetProperty("examples").GetInt64());
+        Assert.True(baseline.GetProperty("evaluations_per_example").GetDouble() > 1 + 6 * 4);
+    }
+
     private sealed class AlwaysValid : IOracle
     {
         public string Name => "always-valid";

@@ -10,24 +10,34 @@ namespace GenNeg.Tests;
 public class MetricsTests
 {
     [Fact]
-    public void Mmd_matches_a_hand_computed_value()
+    public void Mmd_is_the_unbiased_u_statistic_computed_by_hand()
     {
-        // x = {0}, y = {1}, one kernel of bandwidth 1: k(0,0) = k(1,1) = 1, k(0,1) = e^-0.5.
-        using var x = tensor(new[] { 0f, 0f }).reshape(1, 2);
-        using var y = tensor(new[] { 1f, 0f }).reshape(1, 2);
-        Assert.Equal(2 - 2 * Math.Exp(-0.5), Mmd.Compute(x, y, [1.0]), 9);
-        // Two bandwidths add their kernels: 2 * (2 - 2 e^-0.5) + ... with h = 0.5: e^-2.
-        Assert.Equal((2 - 2 * Math.Exp(-0.5)) + (2 - 2 * Math.Exp(-2)), Mmd.Compute(x, y, [1.0, 0.5]), 9);
+        // x = {(0, 0), (1, 0)}, y = {(0, 1), (0, 3)}, one kernel of bandwidth 1: the i = j terms are left out.
+        double K(double squaredDistance) => Math.Exp(-squaredDistance / 2);
+        using var x = tensor(new[] { 0f, 0f, 1f, 0f }).reshape(2, 2);
+        using var y = tensor(new[] { 0f, 1f, 0f, 3f }).reshape(2, 2);
+        var expected = 2 * K(1) / 2 + 2 * K(4) / 2 - 2 * (K(1) + K(9) + K(2) + K(10)) / 4;
+        Assert.Equal(expected, Mmd.Estimate(x, y, [1.0]).Value, 9);
+        // Two bandwidths add their kernels.
+        double K2(double squaredDistance) => Math.Exp(-squaredDistance / 0.5);
+        var second = 2 * K2(1) / 2 + 2 * K2(4) / 2 - 2 * (K2(1) + K2(9) + K2(2) + K2(10)) / 4;
+        Assert.Equal(expected + second, Mmd.Estimate(x, y, [1.0, 0.5]).Value, 9);
     }
 
     [Fact]
-    public void Mmd_of_a_set_with_itself_is_zero_and_grows_with_a_shift()
+    public void Mmd_of_two_samples_of_one_distribution_is_near_zero_and_a_shift_is_not()
     {
         using var generator = new Generator(1);
-        using var a = randn([500, 2], generator: generator);
-        Assert.Equal(0, Mmd.Compute(a, a, Mmd.DefaultBandwidths), 9);
-        using var shifted = a + 1;
-        Assert.True(Mmd.Compute(a, shifted, Mmd.DefaultBandwidths) > 0.1);
+        using var a = randn([600, 2], generator: generator);
+        using var b = randn([600, 2], generator: generator);
+        var same = Mmd.Estimate(a, b, Mmd.DefaultBandwidths);
+        // The biased V-statistic would sit near sum_h (1/m + 1/n) = 4 * 2 / 600 = 0.013 here.
+        Assert.True(Math.Abs(same.Value) < 0.008, $"same distribution: {same.Value}");
+        using var shifted = b + 0.3;
+        var apart = Mmd.Estimate(a, shifted, Mmd.DefaultBandwidths);
+        Assert.True(apart.Value > 0.03 && apart.Value > apart.StandardError && apart.StandardError > 0, $"{apart}");
+        Assert.True(same.StandardError > 0 && double.IsNaN(Mmd.Estimate(a, b[..300], Mmd.DefaultBandwidths).StandardError));
+        Assert.Throws<GenNegException>(() => Mmd.Estimate(a[..1], b, Mmd.DefaultBandwidths));
     }
 
     [Fact]

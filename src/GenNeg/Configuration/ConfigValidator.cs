@@ -51,6 +51,14 @@ public static class ConfigValidator
         if (c.Evaluate.MmdBandwidths.Count == 0 || c.Evaluate.MmdBandwidths.Any(h => h <= 0))
             throw new GenNegException("config key 'evaluate.mmd_bandwidths' must be a non-empty list of positive numbers");
         AtLeast("evaluate.elbo_noise_draws", c.Evaluate.ElboNoiseDraws, 1);
+        OneOf("evaluate.likelihood", c.Evaluate.Likelihood, ["bound", "exact"]);
+        AtLeast("evaluate.likelihood_samples", c.Evaluate.LikelihoodSamples, 1);
+        OneOf("evaluate.ode_solver", c.Evaluate.OdeSolver, ["adaptive", "fixed"]);
+        AtLeast("evaluate.ode_steps", c.Evaluate.OdeSteps, 1);
+        Positive("evaluate.ode_relative_tolerance", c.Evaluate.OdeRelativeTolerance);
+        Positive("evaluate.ode_absolute_tolerance", c.Evaluate.OdeAbsoluteTolerance);
+        AtLeast("evaluate.hutchinson_above_dimension", c.Evaluate.HutchinsonAboveDimension, 0);
+        AtLeast("evaluate.hutchinson_probes", c.Evaluate.HutchinsonProbes, 1);
 
         var g = c.Genneg;
         AtLeast("genneg.iterations", g.Iterations, 0);
@@ -64,6 +72,11 @@ public static class ConfigValidator
         OneOf("genneg.head", g.Head, ClassifierHead.Names);
         if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");
         Training("genneg.classifier", g.Classifier);
+        OneOf("genneg.classifier.loss", g.Classifier.Loss, ["cross_entropy", "dlsm", "dlsm_ce"]);
+        if (g.Classifier.CrossEntropyWeight < 0)
+            throw new GenNegException($"config key 'genneg.classifier.cross_entropy_weight' must be at least 0, got {g.Classifier.CrossEntropyWeight}");
+        if (g.Classifier.Loss != "cross_entropy" && g.TimeIndependent)
+            throw new GenNegException($"config key 'genneg.classifier.loss' ({g.Classifier.Loss}) needs a time-dependent classifier; set genneg.time_independent: false");
         Training("distill", c.Distill);
         if (c.Report.Delta <= 0 || c.Report.Delta >= 1)
             throw new GenNegException($"config key 'report.delta' must be in (0, 1), got {c.Report.Delta}");

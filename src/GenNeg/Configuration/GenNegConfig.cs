@@ -81,7 +81,7 @@ public sealed record ModelConfig
     public double BetaEnd { get; init; } = 0.02;
 }
 
-public sealed record TrainConfig
+public record TrainConfig
 {
     public int Iterations { get; init; } = 30_000;
     /// <summary>Examples per step; equal to data.train_size means full-batch training (the paper's choice).</summary>
@@ -118,6 +118,21 @@ public sealed record EvaluateConfig
     public IReadOnlyList<double> MmdBandwidths { get; init; } = [0.1, 0.5, 1.0, 2.0];
     /// <summary>Noise levels drawn per held-out example for the ELBO.</summary>
     public int ElboNoiseDraws { get; init; } = 16;
+    /// <summary>bound: the ELBO (DDPM: r-ELBO) only; exact: also the NLL from the probability-flow ODE (genneg evaluate --likelihood).</summary>
+    public string Likelihood { get; init; } = "bound";
+    /// <summary>Held-out points whose exact NLL is measured (the first ones of the validation set).</summary>
+    public int LikelihoodSamples { get; init; } = 1000;
+    /// <summary>ODE solver of the exact likelihood: adaptive (Dormand-Prince 5(4), per-example steps) or fixed (equal steps in ln sigma).</summary>
+    public string OdeSolver { get; init; } = "adaptive";
+    /// <summary>fixed solver: steps from the lowest to the highest noise level.</summary>
+    public int OdeSteps { get; init; } = 64;
+    /// <summary>adaptive solver: relative and absolute tolerance of each step's local error.</summary>
+    public double OdeRelativeTolerance { get; init; } = 1e-5;
+    public double OdeAbsoluteTolerance { get; init; } = 1e-5;
+    /// <summary>The divergence is exact (one backward pass per dimension) up to this dimension, Hutchinson's estimator above it.</summary>
+    public int HutchinsonAboveDimension { get; init; } = 16;
+    /// <summary>Rademacher probes per example for Hutchinson's estimator.</summary>
+    public int HutchinsonProbes { get; init; } = 1;
 }
 
 /// <summary>One Gen-neG iteration (Algorithm 1, lines 5-19): balanced synthetic data, alpha, classifier, stacking.</summary>
@@ -151,5 +166,18 @@ public sealed record GenNegIterationConfig
     /// <summary>Multiplies every classifier's gradient while sampling (1 = the method).</summary>
     public double GuidanceScale { get; init; } = 1.0;
     /// <summary>Classifier training; the classifier shares the denoiser's backbone shape, with one output. Paper: 20k steps at batch 8192, lr 3e-3.</summary>
-    public TrainConfig Classifier { get; init; } = new() { Iterations = 20_000, BatchSize = 8192, LearningRate = 3e-3 };
+    public ClassifierTrainConfig Classifier { get; init; } = new() { Iterations = 20_000, BatchSize = 8192, LearningRate = 3e-3 };
+}
+
+/// <summary>Classifier training: the training keys plus the classifier's loss.</summary>
+public sealed record ClassifierTrainConfig : TrainConfig
+{
+    /// <summary>
+    /// cross_entropy: Eq. 11's importance-weighted cross-entropy; dlsm: denoising likelihood score matching (Chao et al.
+    /// 2022, Eq. 10) with the current model's score; dlsm_ce: dlsm plus cross_entropy_weight times the cross-entropy
+    /// (their Eq. 11). Eq. 11's importance weights (Gen-neG) apply to every term.
+    /// </summary>
+    public string Loss { get; init; } = "cross_entropy";
+    /// <summary>lambda of dlsm_ce: the weight of the cross-entropy next to the DLSM term.</summary>
+    public double CrossEntropyWeight { get; init; } = 1.0;
 }

@@ -40,4 +40,7 @@ public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
     };
 
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new ReweightedElbo(schedule, drawsPerExample);
+
+    /// <summary>[sigma_1, sigma_T] on x = x_t / sqrt(abar_t); x_T ~ N(0, I) makes x ~ N(0, I / abar_T) at the top.</summary>
+    public ProbabilityFlowSpan FlowSpan => new(schedule.Sigma(1), schedule.Sigma(schedule.Timesteps), 1 / schedule.AlphaBar(schedule.Timesteps));
 }

@@ -30,4 +30,7 @@ public sealed class EdmFormalism(EdmPreconditioning preconditioning, LogUniformN
     };
 
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new VeElbo(noise, drawsPerExample);
+
+    /// <summary>[sigma_min, sigma_max] with the prior N(0, sigma_max^2 I), as the sampler starts.</summary>
+    public ProbabilityFlowSpan FlowSpan => new(noise.SigmaMin, noise.SigmaMax, noise.SigmaMax * noise.SigmaMax);
 }

@@ -29,4 +29,7 @@ public interface IDiffusionFormalism
 
     /// <summary>The likelihood figure reported for a stage: EDM's ELBO, DDPM's r-ELBO.</summary>
     LikelihoodBound CreateLikelihood(int drawsPerExample);
+
+    /// <summary>Where the probability-flow ODE of the exact likelihood runs, and its prior there.</summary>
+    ProbabilityFlowSpan FlowSpan { get; }
 }

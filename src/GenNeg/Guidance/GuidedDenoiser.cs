@@ -35,22 +35,25 @@ public sealed class GuidedDenoiser : IDenoiser
         using var scope = NewDisposeScope();
         var denoised = baseDenoiser.Denoise(x, sigma, condition);
         if (classifiers.Count == 0 || scale == 0) return denoised.MoveToOuterDisposeScope();
-        var gradient = LogValidGradient(x, sigma, condition);
-        return (denoised.detach() + scale * PerSample.Broadcast(sigma.square(), x) * gradient).MoveToOuterDisposeScope();
+        // When x carries a graph (the exact likelihood differentiates D' itself), the guidance keeps its graph too, so
+        // D' can be differentiated through the classifiers' input gradients (second derivatives).
+        var differentiable = x.requires_grad;
+        var gradient = LogValidGradient(x, sigma, condition, differentiable);
+        return ((differentiable ? denoised : denoised.detach()) + scale * PerSample.Broadcast(sigma.square(), x) * gradient).MoveToOuterDisposeScope();
     }
 
-    /// <summary>grad_x sum_k sum_e log C_k,e(x; sigma, c), [B, *S].</summary>
-    public Tensor LogValidGradient(Tensor x, Tensor sigma, Condition condition)
+    /// <summary>grad_x sum_k sum_e log C_k,e(x; sigma, c), [B, *S]; with <paramref name="createGraph"/> it stays differentiable in x.</summary>
+    public Tensor LogValidGradient(Tensor x, Tensor sigma, Condition condition, bool createGraph = false)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        var input = x.detach().requires_grad_(true);
+        var input = createGraph ? x : x.detach().requires_grad_(true);
         Tensor? total = null;
         foreach (var classifier in classifiers)
         {
             var logValid = nn.functional.logsigmoid(classifier.Logit(input, sigma, condition)).sum();
             total = total is null ? logValid : total + logValid;
         }
-        return autograd.grad([total!], [input])[0].MoveToOuterDisposeScope();
+        return autograd.grad([total!], [input], retain_graph: createGraph, create_graph: createGraph)[0].MoveToOuterDisposeScope();
     }
 }

@@ -23,7 +23,9 @@ public sealed record ReportRow(
     long? ParallelSamplesForOneValid,
     double ExpectedRunsPerValid,
     double? ElementInfractionRate = null,
-    IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null);
+    IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
+    double MmdStandardError = 0,
+    Metrics.NllEstimate? ExactNll = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -62,7 +64,7 @@ public static class RunReport
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
-            m.ElementInfractionRate, m.InfractionsByReason));
+            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
@@ -124,8 +126,8 @@ public static class RunReport
         var text = new StringBuilder();
         text.AppendLine("# Gen-neG run report").AppendLine();
         text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Headers(report))} |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r))} |");
+        text.AppendLine(ReportTable.Alignment(report));
+        foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r, ReportTable.WithNll(report)))} |");
         text.AppendLine();
         AppendBreakdown(text, report.Rows);
         foreach (var note in ReportTable.Notes(report)) text.AppendLine(c, $"- {note}");

@@ -38,7 +38,7 @@ public static class RunReportHtml
         foreach (var header in ReportTable.Headers(report)) html.Append(c, $"<th>{Encode(header)}</th>");
         html.AppendLine("</tr></thead><tbody>");
         foreach (var row in report.Rows)
-            html.AppendLine(c, $"<tr>{string.Concat(ReportTable.Cells(row).Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
+            html.AppendLine(c, $"<tr>{string.Concat(ReportTable.Cells(row, ReportTable.WithNll(report)).Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
         html.AppendLine("</tbody></table>");
         html.AppendLine("<ul>");
         foreach (var note in ReportTable.Notes(report)) html.AppendLine(c, $"<li>{Encode(note)}</li>");

@@ -71,7 +71,7 @@ public sealed class GenNegIteration
         var trainClock = Stopwatch.StartNew();
         var loss = settings.Ablation == Ablations.None ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
-        TrainClassifier(run, experiment, folder, synthetic, loss, state.Seed, generator, progress, cancellation);
+        TrainClassifier(run, experiment, from, folder, synthetic, loss, state.Seed, generator, progress, cancellation);
         var trainSeconds = trainClock.Elapsed.TotalSeconds;
 
         // Line 18: stack it onto the current model, then measure the new stage.
@@ -103,7 +103,7 @@ public sealed class GenNegIteration
     /// importance weights stay per sample (see <see cref="ImportanceWeightedLoss"/>).
     /// </summary>
     private void TrainClassifier(
-        RunFolder run, Experiment experiment, string folder, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
+        RunFolder run, Experiment experiment, StageRecord from, string folder, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
         Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
     {
         var config = experiment.Config;
@@ -116,6 +116,14 @@ public sealed class GenNegIteration
         using var elementLabels = cat([synthetic.Positives.ElementValid, synthetic.Negatives.ElementValid], 0).to(ScalarType.Float32);
         var labels = settings.Head == ClassifierHead.BySample ? sampleLabels : elementLabels;
         var formalism = experiment.Models.Formalism;
+        // DLSM matches the current model's score plus the classifier's gradient to each class's denoising score.
+        var dlsm = settings.Classifier.Loss switch
+        {
+            "dlsm" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, 0, formalism.LossWeight),
+            "dlsm_ce" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, settings.Classifier.CrossEntropyWeight, formalism.LossWeight),
+            _ => null,
+        };
+        using var current = dlsm is null ? null : LoadedStage.Load(run, experiment, from);
         var batchSize = settings.Classifier.BatchSize;
         var timeIndependent = settings.TimeIndependent;
 
@@ -128,8 +136,13 @@ public sealed class GenNegIteration
                 ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32, device: device)
                 : formalism.SampleTrainingSigma(batchSize, g);
             var noisy = Noising.Add(x0, sigma, g);
-            var logits = classifier.Logit(noisy, sigma, conditions.Select(index));
-            return loss.Compute(logits, labels.Rows(index), sampleLabels.Rows(index)).mean();
+            var condition = conditions.Select(index);
+            var y = labels.Rows(index);
+            var sampleY = sampleLabels.Rows(index);
+            if (dlsm is null) return loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY).mean();
+            Tensor denoised;
+            using (no_grad()) denoised = current!.Denoiser.Denoise(noisy, sigma, condition);
+            return dlsm.Compute(classifier, noisy, sigma, condition, x0, y, sampleY, denoised).mean();
         }
 
         try
