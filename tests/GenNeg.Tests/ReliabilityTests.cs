@@ -223,7 +223,7 @@ public class ReliabilityTests
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
         var result = Cli("iterate", "--run", run, "--oracle", "nosuch");
-        Assert.Equal("error: unknown oracle 'nosuch'; known oracles: checkerboard", ErrorLine(result.Error));
+        Assert.Equal("error: unknown oracle 'nosuch'; known oracles: checkerboard, traffic", ErrorLine(result.Error));
         Assert.False(Directory.Exists(Path.Combine(run, "genneg-1")));
         var stage = Cli("iterate", "--run", run, "--stage", "nosuch");
         Assert.Equal(2, stage.Code);
@@ -324,7 +324,7 @@ public class ReliabilityTests
     [InlineData("""{ "format": 1, "stages": [ { "name": "baseline", "classifiers": [] } ] }""", "is corrupt: stage 'baseline' has no 'denoiser'")]
     [InlineData("""{ "format": 1, "stages": null }""", "is corrupt: 'stages' is missing or null")]
     [InlineData("""{ "format": 1, "stages": [ { "name": "baseline", "denoiser": "baseline/denoiser.bin", "classifiers": [ { "alpha": 1 } ] } ] }""", "is corrupt: classifier 1 of stage 'baseline' has no 'weights'")]
-    [InlineData("""{ "format": 99, "stages": [] }""", "has manifest format 99, newer than this genneg reads (up to 1)")]
+    [InlineData("""{ "format": 99, "stages": [] }""", "has manifest format 99, newer than this genneg reads (up to 2)")]
     [InlineData("""{ "format": 1, "stages": [ """, "is not a valid manifest")]
     public void A_corrupt_manifest_is_named_with_what_is_wrong(string json, string expected)
     {

@@ -122,11 +122,13 @@ public class SignalTests
             Assert.Equal(0, train.WaitForExit());
 
         // One drawing batch of 400,000 samples over 200 steps: far longer than it takes to send two signals.
-        using var child = new Child("iterate", "--run", run, "--set", "genneg.draw_batch_size=400000", "--set", "sampler.steps=200");
+        using var child = new Child("iterate", "--run", run, "--set", "genneg.draw_batch_size=400000", "--set", "genneg.max_draws=4000000", "--set", "sampler.steps=200");
         child.WaitForLine("draw from baseline");
+        // The line is printed just before the first batch starts: give the batch time to be under way.
+        Thread.Sleep(2000);
         child.Signal("INT");
         Thread.Sleep(500);
-        Assert.False(child.HasExited, "the first Ctrl+C should wait for the step boundary");
+        Assert.False(child.HasExited, "the first Ctrl+C should wait for the step boundary; stderr: " + (child.HasExited ? child.Stderr : ""));
         child.Signal("INT");
         Assert.Equal(130, child.WaitForExit());
         // The graceful path would have finished the batch and printed what it saved; the second signal cut it short.
