@@ -21,11 +21,10 @@ public sealed class ScenePlacer(TrafficDataConfig config)
     public Vehicle[]? TryPlace(RoadMap map, Random random)
     {
         var placed = new List<Vehicle>(config.Agents);
-        var lanes = map.Lanes;
-        var totalLength = lanes.Sum(l => l.Path.Length);
+        var weights = map.Lanes.Select(l => l.Path.Length * (l.EndsAtJunction ? 3 : 1)).ToArray();
         for (var attempt = 0; attempt < AttemptsPerScene && placed.Count < config.Agents; attempt++)
         {
-            var lane = PickLane(lanes, totalLength, random);
+            var lane = PickLane(map.Lanes, weights, random);
             if (random.NextDouble() < config.QueueProbability) PlaceQueue(map, lane, placed, random);
             else PlaceFreeFlowing(map, lane, placed, random);
         }
@@ -78,9 +77,8 @@ public sealed class ScenePlacer(TrafficDataConfig config)
     }
 
     /// <summary>A lane with probability proportional to its length, lanes ending at a junction counted three times (queues form there).</summary>
-    private static Lane PickLane(IReadOnlyList<Lane> lanes, double totalLength, Random random)
+    private static Lane PickLane(IReadOnlyList<Lane> lanes, double[] weights, Random random)
     {
-        var weights = lanes.Select(l => l.Path.Length * (l.EndsAtJunction ? 3 : 1)).ToArray();
         var target = random.NextDouble() * weights.Sum();
         for (var i = 0; i < lanes.Count; i++)
         {
