@@ -120,7 +120,7 @@ public class DdpmTests
         var schedule = DdpmSchedule.Linear(50, 1e-3, 0.2);
         random.manual_seed(9);
         using var generator = new Generator(9);
-        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8));
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
         using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
         using var classifier = new TimeDependentClassifier(network, new VpPreconditioning(schedule));
         var baseDenoiser = new GaussianDenoiser(1.0);

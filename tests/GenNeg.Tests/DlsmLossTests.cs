@@ -17,7 +17,7 @@ public class DlsmLossTests
         {
             random.manual_seed(21);
             using var generator = new Generator(21);
-            Network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8));
+            Network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
             using (no_grad()) foreach (var p in Network.parameters()) p.normal_(0, 0.5, generator);
             Network.to(ScalarType.Float64);
             Classifier = new TimeDependentClassifier(Network, Preconditioning);

@@ -38,7 +38,7 @@ public class GuidanceTests
     {
         random.manual_seed(4);
         using var generator = new Generator(4);
-        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8));
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
         using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
         using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
         var baseDenoiser = new GaussianDenoiser(1.0);
@@ -76,7 +76,7 @@ public class GuidanceTests
     public void Guidance_leaves_no_gradients_on_weights_and_scale_zero_is_the_plain_denoiser()
     {
         random.manual_seed(5);
-        using var classifier = new TimeDependentClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8)), new EdmPreconditioning(1.0));
+        using var classifier = new TimeDependentClassifier(new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] }), new EdmPreconditioning(1.0));
         using var x = randn(3, 2);
         using var sigma = tensor(new[] { 1.0f });
         using var guided = new GuidedDenoiser(new GaussianDenoiser(1), [classifier]).Denoise(x, sigma, Condition.None);

@@ -108,7 +108,7 @@ public class LikelihoodTests
     {
         random.manual_seed(7);
         using var generator = new Generator(7);
-        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8));
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 16, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
         using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
         network.to(ScalarType.Float64);
         using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
