@@ -68,7 +68,8 @@ sinfo
 read -r draw train < <("$here/submit-iteration.sh" "$work/sharded" "$shards")
 echo "submitted draw array $draw and merge-and-train job $train"
 while squeue -h -j "$draw,$train" 2>/dev/null | grep -q .; do sleep 2; done
-sacct -c -j "$draw,$train" -o JobID,JobName,Partition,NCPUS,State,ExitCode,Start,End,Elapsed
+# Job completion records (no slurmdbd here): every array task and the merge-and-train job.
+sacct -c -o JobID,JobName%16,Partition,NCPUS,State,ExitCode,Start,End,Elapsed
 
 echo "one-process reference:"
 OMP_NUM_THREADS=1 "$GENNEG" draw --run "$work/reference" --shard 0 --shards 1 >/dev/null
