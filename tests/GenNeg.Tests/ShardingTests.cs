@@ -155,4 +155,24 @@ public class ShardingTests
         if (Environment.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID") is null && Environment.GetEnvironmentVariable("JOB_COMPLETION_INDEX") is null)
             Assert.StartsWith("error: no shard index: give --shard", error.Trim());
     }
+
+    [Fact]
+    public void Sharded_sampling_gives_the_same_samples_for_one_and_three_shards_once_every_part_is_there()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaseline(folder);
+        var one = folder.Combine("one.csv");
+        var three = folder.Combine("three.csv");
+        Ok("sample", "--run", run, "-n", "900", "--out", one, "--shard", "0", "--shards", "1");
+        foreach (var i in new[] { 2, 0 })
+        {
+            var (code, output, _) = Cli("sample", "--run", run, "-n", "900", "--out", three, "--shard", $"{i}", "--shards", "3");
+            Assert.Equal(0, code);
+            Assert.Contains("waits for the other parts", output);
+        }
+        Assert.False(File.Exists(three));
+        Ok("sample", "--run", run, "-n", "900", "--out", three, "--shard", "1", "--shards", "3");
+        Assert.Equal(File.ReadAllText(one), File.ReadAllText(three));
+        Assert.Equal(901, File.ReadAllLines(three).Length);
+    }
 }
