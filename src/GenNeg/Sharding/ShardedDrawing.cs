@@ -1,8 +1,6 @@
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Oracles;
-using GenNeg.Runs;
-using GenNeg.Runtime;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
 
@@ -22,28 +20,14 @@ public static class ShardedDrawing
         ISampler sampler, IDenoiser model, IOracle oracle, DrawSource source, BlockPlan plan, long seed, ShardSpec shard,
         string fingerprint, string path, Device device, IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var blocks = plan.BlocksOf(shard).ToList();
-        var total = blocks.Sum(plan.SizeOf);
-        long done = 0;
-        AtomicFile.Write(path, stream =>
+        ShardWriter.Write(path, plan, shard, writer => DrawShardFile.WriteHeader(writer, fingerprint, shard, plan), (writer, block) =>
         {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            DrawShardFile.WriteHeader(writer, fingerprint, shard, plan);
-            foreach (var block in blocks)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using (var scope = NewDisposeScope())
-                {
-                    using var generator = new Generator((ulong)BlockSeeds.For(seed, block), device);
-                    var drawn = SamplerBatch.Draw(sampler, model, plan.SizeOf(block), source.SampleShape, source.Conditions, generator);
-                    var (labelled, valid) = SyntheticDrawing.Label(oracle, drawn, source.ElementShape);
-                    DrawShardFile.WriteBlock(writer, block, labelled, valid);
-                }
-                NativeHeap.Trim();
-                done += plan.SizeOf(block);
-                progress?.Report(new SamplingProgress(done, total));
-            }
-        });
+            using var scope = NewDisposeScope();
+            using var generator = new Generator((ulong)BlockSeeds.For(seed, block), device);
+            var drawn = SamplerBatch.Draw(sampler, model, plan.SizeOf(block), source.SampleShape, source.Conditions, generator);
+            var (labelled, valid) = SyntheticDrawing.Label(oracle, drawn, source.ElementShape);
+            DrawShardFile.WriteBlock(writer, block, labelled, valid);
+        }, progress, cancellation);
     }
 
     /// <summary>

@@ -1,7 +1,5 @@
 using GenNeg.Data;
 using GenNeg.Diffusion;
-using GenNeg.Runs;
-using GenNeg.Runtime;
 using GenNeg.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,34 +22,25 @@ public static class ShardedSampling
         ISampler sampler, IDenoiser denoiser, long[] sampleShape, Condition pool, BlockPlan plan, long seed, ShardSpec shard,
         string fingerprint, string path, Device device, IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var blocks = plan.BlocksOf(shard).ToList();
-        var total = blocks.Sum(plan.SizeOf);
-        long done = 0;
-        AtomicFile.Write(path, stream =>
+        ShardWriter.Write(path, plan, shard, writer =>
         {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(fingerprint);
-            foreach (var block in blocks)
+        }, (writer, block) =>
+        {
+            using var generator = new Generator((ulong)BlockSeeds.For(seed, block), device);
+            using var drawn = SamplerBatch.Draw(sampler, denoiser, plan.SizeOf(block), sampleShape, pool, generator);
+            using var samples = drawn.Samples.cpu();
+            writer.Write(block);
+            samples.Save(writer);
+            writer.Write(drawn.Condition.Names.Count());
+            foreach (var (name, value) in drawn.Condition.Entries)
             {
-                cancellation.ThrowIfCancellationRequested();
-                using (var generator = new Generator((ulong)BlockSeeds.For(seed, block), device))
-                using (var drawn = SamplerBatch.Draw(sampler, denoiser, plan.SizeOf(block), sampleShape, pool, generator))
-                {
-                    writer.Write(block);
-                    drawn.Samples.cpu().Save(writer);
-                    writer.Write(drawn.Condition.Names.Count());
-                    foreach (var (name, value) in drawn.Condition.Entries)
-                    {
-                        writer.Write(name);
-                        value.cpu().Save(writer);
-                    }
-                }
-                NativeHeap.Trim();
-                done += plan.SizeOf(block);
-                progress?.Report(new SamplingProgress(done, total));
+                writer.Write(name);
+                using var row = value.cpu();
+                row.Save(writer);
             }
-        });
+        }, progress, cancellation);
     }
 
     /// <summary>All parts' samples (on the CPU) in block order; one-line errors for a foreign or short part.</summary>
