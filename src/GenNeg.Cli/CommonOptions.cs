@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenNeg.Sharding;
 
 namespace GenNeg.Cli;
 
@@ -35,6 +36,20 @@ internal static class CommonOptions
         if (parse.GetValue(device) is { } name) overrides.Add($"device={name}");
         return overrides;
     }
+
+    public static Option<int?> Shard() => new("--shard")
+    {
+        Description = "Which shard this process does, 0..N-1 (default: SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN, or JOB_COMPLETION_INDEX)",
+    };
+
+    public static Option<int?> Shards() => new("--shards")
+    {
+        Description = "N: how many shards the work is split into (default: SLURM_ARRAY_TASK_COUNT; required in a Kubernetes Indexed Job)",
+    };
+
+    /// <summary>The shard from --shard/--shards, else from the cluster engine's environment variables.</summary>
+    public static ShardSpec ResolveShard(ParseResult parse, Option<int?> shard, Option<int?> shards) =>
+        ShardSpec.Resolve(parse.GetValue(shard), parse.GetValue(shards), Environment.GetEnvironmentVariable);
 
     public static Option<string?> Config() => new("--config", "-c")
     {

@@ -20,6 +20,7 @@ public static class GenNegCli
         root.Subcommands.Add(new TrainBaselineCommand(environment));
         root.Subcommands.Add(new SampleCommand(environment));
         root.Subcommands.Add(new IterateCommand(environment));
+        root.Subcommands.Add(new DrawCommand(environment));
         root.Subcommands.Add(new DistillCommand(environment));
         root.Subcommands.Add(new PipelineCommand(environment));
         root.Subcommands.Add(new EvaluateCommand(environment));

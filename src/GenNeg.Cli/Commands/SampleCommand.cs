@@ -14,6 +14,8 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> stage = CommonOptions.Stage();
     private readonly Option<long?> seed = new("--seed") { Description = "Sampling seed (default: the config's seed)" };
     private readonly Option<string?> device = CommonOptions.Device();
+    private readonly Option<int?> shard = CommonOptions.Shard();
+    private readonly Option<int?> shards = CommonOptions.Shards();
 
     public SampleCommand(CliEnvironment environment)
         : base("sample", "Draw samples from a trained stage and label them with the oracle.")
@@ -25,12 +27,17 @@ internal sealed class SampleCommand : Command
         Options.Add(stage);
         Options.Add(seed);
         Options.Add(device);
+        Options.Add(shard);
+        Options.Add(shards);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed), parse.GetValue(device));
+            var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed), parse.GetValue(device),
+                parse.GetValue(shard) is null && parse.GetValue(shards) is null ? null : CommonOptions.ResolveShard(parse, shard, shards));
             var summary = environment.Progress.Show(progress =>
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
-            environment.Output.WriteLine($"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
+            environment.Output.WriteLine(summary.WaitingForParts
+                ? $"part written; '{summary.Stage}' waits for the other parts before writing its outputs"
+                : $"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
             return ExitCodes.Success;
         }, RunAccess.Read, "no samples were kept (--out and --plot are written only when sampling completes); run sample again"));
     }

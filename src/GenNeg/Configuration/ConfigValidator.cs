@@ -68,6 +68,7 @@ public static class ConfigValidator
         if (g.MinPerClass > g.PerClass)
             throw new GenNegException($"config key 'genneg.min_per_class' ({g.MinPerClass}) cannot exceed genneg.per_class ({g.PerClass})");
         AtLeast("genneg.max_draws", g.MaxDraws, 2L * g.MinPerClass);
+        AtLeast("genneg.shard_blocks", g.ShardBlocks, 0);
         OneOf("genneg.ablation", g.Ablation, Ablations.Names);
         OneOf("genneg.head", g.Head, ClassifierHead.Names);
         if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");

@@ -149,6 +149,12 @@ public sealed record GenNegIterationConfig
     /// rarer class allows, if that reaches min_per_class; otherwise it stops with a message.
     /// </summary>
     public long MaxDraws { get; init; } = 2_000_000;
+    /// <summary>
+    /// Sharded drawing (genneg draw --shard I --shards N) only: blocks of draw_batch_size samples the shards draw in all,
+    /// each shard all of its own whatever the merge needs; 0 for as many as max_draws allows. A budget nearer what the
+    /// merge needs saves work: with a valid rate p, about per_class / (min(p, 1 - p) * draw_batch_size) blocks.
+    /// </summary>
+    public long ShardBlocks { get; init; }
     /// <summary>Smallest balanced set (per class) accepted when the draw budget runs out.</summary>
     public int MinPerClass { get; init; } = 500;
     /// <summary>

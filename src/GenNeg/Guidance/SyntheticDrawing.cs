@@ -139,7 +139,7 @@ public static class SyntheticDrawing
     }
 
     /// <summary>The budget ran out: a smaller balanced set if the rarer class has enough samples, else a clear failure.</summary>
-    private static SyntheticSet SettleForBudget(SyntheticSet set, DrawSettings settings)
+    internal static SyntheticSet SettleForBudget(SyntheticSet set, DrawSettings settings)
     {
         var rarer = Math.Min(set.Positives.Count, set.Negatives.Count);
         if (!settings.Balanced || rarer < settings.MinPerClass)
@@ -160,6 +160,20 @@ public static class SyntheticDrawing
         var batch = Math.Min(settings.BatchSize, settings.MaxDraws - set.Drawn);
         var drawn = SamplerBatch.Draw(sampler, model, batch, source.SampleShape, source.Conditions, generator);
         var (labelled, valid) = Label(oracle, drawn, source.ElementShape);
+        var next = AddLabelled(set, labelled, valid, settings);
+        next.Positives.MoveToOuterDisposeScope();
+        next.Negatives.MoveToOuterDisposeScope();
+        return next;
+    }
+
+    /// <summary>
+    /// The set after one more labelled batch: every draw counted, at most N per class kept (balanced), or the first 2N
+    /// draws (imbalanced). Sharded drawing merges its blocks through this same step.
+    /// </summary>
+    internal static SyntheticSet AddLabelled(SyntheticSet set, LabelledSamples labelled, Tensor valid, DrawSettings settings)
+    {
+        using var scope = NewDisposeScope();
+        var batch = labelled.Count;
         var newPositives = labelled.Select(valid.nonzero().squeeze(1));
         var newNegatives = labelled.Select(valid.logical_not().nonzero().squeeze(1));
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
@@ -46,17 +45,16 @@ public sealed class GenNegIteration
     {
         progress ??= IWorkflowProgress.None;
         var run = RunFolder.Open(request.RunPath);
-        var manifest = run.LoadManifest();
-        var number = manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1;
-        var name = StagePrefix + number;
-        var folder = name + "/";
-        var (config, state) = PrepareFolder(run, folder, request, number, registries);
+        var iteration = IterationFolder.Prepare(run, request, registries);
+        var (name, folder, config, state) = iteration;
         var settings = config.Genneg;
         var from = run.Stage(state.BaseStage);
 
         using var experiment = Experiment.Open(config, registries);
         var oracle = experiment.Oracle;
         using var generator = experiment.NewGenerator(state.Seed);
+        // Shards drawn beforehand (genneg draw) become draws.bin here; without them drawing goes on as unsharded.
+        IterationShards.MergeIfPresent(run, iteration, experiment, generator);
 
         // Lines 6-9: synthetic data from the current model, alpha from all draws.
         var drawClock = Stopwatch.StartNew();
@@ -65,7 +63,7 @@ public sealed class GenNegIteration
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;
         logger.LogInformation("{Stage}: drew {Drawn} samples, {Positives} valid and {Negatives} invalid: alpha = {Alpha:F4}",
             name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, synthetic.Alpha);
-        SaveState(run, folder, state with { EarlierDrawSeconds = drawSeconds });
+        IterationFolder.SaveState(run, folder, state with { EarlierDrawSeconds = drawSeconds });
 
         // Lines 10-17: the classifier on noised synthetic data, Eq. 11's weights unless an ablation drops them.
         var trainClock = Stopwatch.StartNew();
@@ -156,46 +154,4 @@ public sealed class GenNegIteration
             conditions.DisposeTensors();
         }
     }
-
-    /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
-    /// <remarks>
-    /// Everything that can be refused (overrides, oracle, base stage) is checked before the folder is made, so a
-    /// refused iteration leaves nothing behind. A resumed one keeps its settings, except those
-    /// <see cref="UnfinishedIteration.AdjustableOnResume"/> lists, which only steer how drawing ends.
-    /// </remarks>
-    private static (GenNegConfig Config, IterationState State) PrepareFolder(
-        RunFolder run, string folder, IterationRequest request, int number, Registries registries)
-    {
-        var configPath = run.PathOf(folder + "config.yaml");
-        var statePath = run.PathOf(folder + "iteration.json");
-        var wanted = run.LoadConfig(request.Overrides);
-        Experiment.CheckNames(wanted, registries);
-        if (File.Exists(configPath) && File.Exists(statePath))
-        {
-            var saved = ConfigLoader.LoadFile(configPath);
-            var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
-                ?? throw new GenNegException($"'{statePath}' is empty");
-            UnfinishedIteration.EnsureSameBase(run, folder, state.BaseStage, request.FromStage);
-            if (request.Overrides is { Count: > 0 })
-            {
-                saved = UnfinishedIteration.Adjusted(run, folder, saved, wanted);
-                AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(saved));
-            }
-            return (saved, state);
-        }
-
-        var fresh = new IterationState(run.Stage(request.FromStage).Name, wanted.Seed + 7919L * number, 0);
-        run.EnsureFolder(folder);
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(wanted));
-        SaveState(run, folder, fresh);
-        return (wanted, fresh);
-    }
-
-    private static void SaveState(RunFolder run, string folder, IterationState state) =>
-        AtomicFile.WriteAllText(run.PathOf(folder + "iteration.json"), JsonSerializer.Serialize(state, RunManifest.Json));
-
-    /// <param name="BaseStage">the stage this iteration stacks its classifier onto</param>
-    /// <param name="Seed">seed of drawing and classifier training</param>
-    /// <param name="EarlierDrawSeconds">drawing time spent by earlier, interrupted attempts</param>
-    private sealed record IterationState(string BaseStage, long Seed, double EarlierDrawSeconds);
 }

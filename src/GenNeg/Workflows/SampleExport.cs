@@ -4,6 +4,7 @@ using GenNeg.Reporting;
 using GenNeg.Runs;
 using GenNeg.Runtime;
 using GenNeg.Sampling;
+using GenNeg.Sharding;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -16,9 +17,13 @@ namespace GenNeg.Workflows;
 /// <param name="Stage">stage to sample; null for the newest</param>
 /// <param name="Seed">sampling seed; null for the config's seed</param>
 /// <param name="Device">device to compute on; null for the config's</param>
-public sealed record SampleRequest(string RunPath, long Count, string? CsvPath, string? PlotPath, string? Stage = null, long? Seed = null, string? Device = null);
+/// <param name="Shard">draw only this shard's blocks into a part file beside the outputs; the shard that finds every part
+/// there writes the outputs. Null: sample in one process as always</param>
+public sealed record SampleRequest(string RunPath, long Count, string? CsvPath, string? PlotPath, string? Stage = null, long? Seed = null, string? Device = null,
+    ShardSpec? Shard = null);
 
-public sealed record SampleSummary(string Stage, long Count, double InfractionRate);
+/// <param name="WaitingForParts">a shard wrote its part and other parts are still missing: nothing merged yet</param>
+public sealed record SampleSummary(string Stage, long Count, double InfractionRate, bool WaitingForParts = false);
 
 /// <summary>
 /// Draws samples from a stage under conditions from the held-out split, labels them with the oracle, and writes them in
@@ -56,6 +61,18 @@ public sealed class SampleExport
         using var stage = LoadedStage.Load(run, experiment, record);
         using var generator = experiment.NewGenerator(request.Seed ?? config.Seed);
         var sampler = experiment.Models.CreateSampler(config.Sampler);
+        if (request.Shard is { } shard)
+        {
+            var phase = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
+            using var merged = DrawSharded(request, shard, config, experiment, stage, sampler, phase, cancellation);
+            if (merged is null)
+            {
+                logger.LogInformation("Wrote {Shard} of {Count} samples from {Stage}; the last shard to finish writes the outputs", request.Shard, request.Count, stage.Record.Name);
+                return new SampleSummary(stage.Record.Name, request.Count, double.NaN, WaitingForParts: true);
+            }
+            var mergedInfraction = WriteMerged(experiment, request, merged, stage.Record.Name);
+            return new SampleSummary(stage.Record.Name, request.Count, mergedInfraction);
+        }
 
         // Flat, unconditional samples go to the CSV batch by batch, so memory stays bounded however large -n is; a data set
         // with shaped or conditioned samples writes its own files (IDataSet.WriteSamples) from all of them at the end.
@@ -100,6 +117,41 @@ public sealed class SampleExport
         var infraction = 1.0 - validCount / (double)request.Count;
         logger.LogInformation("Drew {Count} samples from {Stage}: infraction rate {Infraction:P3}", request.Count, stage.Record.Name, infraction);
         return new SampleSummary(stage.Record.Name, request.Count, infraction);
+    }
+
+    /// <summary>Draws the shard's part (unless there already), then the merged samples once every part is there, else null.</summary>
+    private static DrawnSamples? DrawSharded(
+        SampleRequest request, ShardSpec shard, GenNeg.Configuration.GenNegConfig config, Experiment experiment, LoadedStage stage, ISampler sampler,
+        IProgress<SamplingProgress> progress, CancellationToken cancellation)
+    {
+        var output = request.CsvPath ?? request.PlotPath ?? throw new GenNegException("sharded sampling needs --out or --plot: the parts are kept beside it");
+        var seed = request.Seed ?? config.Seed;
+        var plan = ShardedSampling.Plan(request.Count, config.Sampler.BatchSize);
+        var text = $"{stage.Record.Name}\n{seed}\n{request.Count}\n{config.Sampler.BatchSize}\n{GenNeg.Configuration.ConfigLoader.ExperimentYaml(config)}";
+        var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+        var folder = output + ".parts";
+        Directory.CreateDirectory(folder);
+        string PartOf(int index) => Path.Combine(folder, $"samples-{new ShardSpec(index, shard.Count).Tag}.bin");
+        if (!File.Exists(PartOf(shard.Index)))
+            ShardedSampling.DrawShard(sampler, stage.Denoiser, experiment.Data.SampleShape, experiment.Data.ValidationCondition, plan, seed, shard,
+                fingerprint, PartOf(shard.Index), experiment.Device, progress, cancellation);
+        var parts = Enumerable.Range(0, shard.Count).Select(i => (Path: PartOf(i), Name: PartOf(i))).ToList();
+        return parts.All(p => File.Exists(p.Path)) ? ShardedSampling.Merge(parts, fingerprint, plan) : null;
+    }
+
+    /// <summary>The merged shards' samples in the data set's files and picture; returns their infraction rate.</summary>
+    private static double WriteMerged(Experiment experiment, SampleRequest request, DrawnSamples merged, string stage)
+    {
+        using var scope = NewDisposeScope();
+        var samples = merged.Samples.cpu();
+        var condition = merged.Condition.To(CPU);
+        if (!samples.isfinite().all().item<bool>())
+            throw new GenNegException($"stage '{stage}' produced non-finite samples; its model has probably diverged");
+        var verdict = experiment.Oracle.Judge(samples, condition);
+        if (request.CsvPath is not null) experiment.DataSet.WriteSamples(experiment.Data, "sample", samples, condition, verdict, request.CsvPath);
+        if (request.PlotPath is not null)
+            AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(experiment.Data, samples, condition, verdict, stage));
+        return InfractionRates.Of(verdict).Samples;
     }
 
     /// <summary>Checked before any sampling: an output path must name a file in an existing folder.</summary>

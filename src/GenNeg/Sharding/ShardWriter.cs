@@ -1,0 +1,31 @@
+using GenNeg.Runs;
+using GenNeg.Runtime;
+using GenNeg.Sampling;
+
+namespace GenNeg.Sharding;
+
+/// <summary>Writes a shard's file atomically: a header, then each of the shard's blocks in order, with progress.</summary>
+internal static class ShardWriter
+{
+    public static void Write(
+        string path, BlockPlan plan, ShardSpec shard, Action<BinaryWriter> writeHeader, Action<BinaryWriter, long> writeBlock,
+        IProgress<SamplingProgress>? progress, CancellationToken cancellation)
+    {
+        var blocks = plan.BlocksOf(shard).ToList();
+        var total = blocks.Sum(plan.SizeOf);
+        long done = 0;
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writeHeader(writer);
+            foreach (var block in blocks)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                writeBlock(writer, block);
+                NativeHeap.Trim();
+                done += plan.SizeOf(block);
+                progress?.Report(new SamplingProgress(done, total));
+            }
+        });
+    }
+}
