@@ -49,7 +49,7 @@ public static class DenoiserDivergence
     public static Tensor RademacherProbes(long rows, int probes, long dimension, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var bits = randint(0, 2, [rows, probes, dimension], generator: generator).to(ScalarType.Float32);
+        var bits = randint(0, 2, [rows, probes, dimension], generator: generator, device: generator.device).to(ScalarType.Float32);
         return (bits * 2 - 1).MoveToOuterDisposeScope();
     }
 }

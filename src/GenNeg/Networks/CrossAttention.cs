@@ -34,13 +34,11 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();
-        var q = Split(query.forward(norm.forward(x)));
-        var k = Split(key.forward(context));
-        var v = Split(value.forward(context));
+        var q = AttentionHeads.Split(query.forward(norm.forward(x)), heads);
+        var k = AttentionHeads.Split(key.forward(context), heads);
+        var v = AttentionHeads.Split(value.forward(context), heads);
         var weights = functional.softmax(q.matmul(k.transpose(-1, -2)) / Math.Sqrt(q.shape[^1]), -1);
-        var attended = weights.matmul(v).transpose(1, 2).reshape(x.shape[0], x.shape[1], -1);
+        var attended = AttentionHeads.Merge(weights.matmul(v));
         return (x + output.forward(attended)).MoveToOuterDisposeScope();
     }
-
-    private Tensor Split(Tensor t) => t.reshape(t.shape[0], t.shape[1], heads, -1).transpose(1, 2);
 }

@@ -45,9 +45,9 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = norm.forward(x);
-        var q = SplitHeads(query.forward(h));                 // [B, heads, A, d]
-        var k = SplitHeads(key.forward(h));
-        var v = SplitHeads(value.forward(h));
+        var q = AttentionHeads.Split(query.forward(h), heads);   // [B, heads, A, d]
+        var k = AttentionHeads.Split(key.forward(h), heads);
+        var v = AttentionHeads.Split(value.forward(h), heads);
         var pq = SplitPairHeads(pairQuery.forward(pairs));    // [B, heads, A, A, d]
         var pk = SplitPairHeads(pairKey.forward(pairs));
         var pv = SplitPairHeads(pairValue.forward(pairs));
@@ -55,12 +55,8 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
         var logits = (q.matmul(k.transpose(-1, -2)) + (pq * k.unsqueeze(2)).sum(-1) + (q.unsqueeze(3) * pk).sum(-1)) * scale;
         var weights = functional.softmax(logits, -1);        // [B, heads, A, A]
         var attended = weights.matmul(v) + (weights.unsqueeze(-1) * pv).sum(3);
-        return (x + output.forward(MergeHeads(attended))).MoveToOuterDisposeScope();
+        return (x + output.forward(AttentionHeads.Merge(attended))).MoveToOuterDisposeScope();
     }
 
-    private Tensor SplitHeads(Tensor t) => t.reshape(t.shape[0], t.shape[1], heads, -1).transpose(1, 2);
-
     private Tensor SplitPairHeads(Tensor t) => t.reshape(t.shape[0], t.shape[1], t.shape[2], heads, -1).permute(0, 3, 1, 2, 4);
-
-    private static Tensor MergeHeads(Tensor t) => t.transpose(1, 2).reshape(t.shape[0], t.shape[2], -1);
 }

@@ -1,5 +1,6 @@
 using GenNeg.Domains.Traffic.Maps;
 using GenNeg.Domains.Traffic.Scenes;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Traffic;
@@ -33,8 +34,28 @@ public sealed class TrafficWorld : IDisposable
 
     public MapFrame OracleFrame { get; }
 
-    /// <summary>The fine road rasters, [maps, rows * columns] bool, row-major as in <see cref="MapFrame"/>.</summary>
+    /// <summary>The fine road rasters, [maps, rows * columns] bool, row-major as in <see cref="MapFrame"/>, on the CPU.</summary>
     public Tensor RoadPixels { get; }
 
-    public void Dispose() => RoadPixels.Dispose();
+    /// <summary>Copies of <see cref="RoadPixels"/> on other devices, made once each rather than at every oracle call.</summary>
+    private readonly Dictionary<string, Tensor> roadPixelsByDevice = [];
+
+    /// <summary><see cref="RoadPixels"/> on <paramref name="device"/>.</summary>
+    public Tensor RoadPixelsOn(Device device)
+    {
+        if (device.type == DeviceType.CPU) return RoadPixels;
+        var key = device.ToString();
+        lock (roadPixelsByDevice)
+        {
+            if (!roadPixelsByDevice.TryGetValue(key, out var copy))
+                roadPixelsByDevice[key] = copy = RoadPixels.to(device).DetachFromDisposeScope();
+            return copy;
+        }
+    }
+
+    public void Dispose()
+    {
+        RoadPixels.Dispose();
+        foreach (var copy in roadPixelsByDevice.Values) copy.Dispose();
+    }
 }

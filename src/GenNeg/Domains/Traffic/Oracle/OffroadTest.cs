@@ -37,7 +37,7 @@ public static class OffroadTest
         var row = ((frame.Half - y) / frame.Resolution).floor();
         var inside = (column >= 0).logical_and(column < frame.Size).logical_and(row >= 0).logical_and(row < frame.Size);
         var pixel = (row.clamp(0, frame.Size - 1) * frame.Size + column.clamp(0, frame.Size - 1)).to(ScalarType.Int64);
-        var road = world.RoadPixels.to(x.device);
+        var road = world.RoadPixelsOn(x.device);
         var maps = mapIndex.to(x.device).reshape([-1, .. Enumerable.Repeat(1L, (int)x.ndim - 1)]).expand(x.shape);
         var flat = road.flatten()[maps.flatten() * road.shape[1] + pixel.flatten()].reshape(x.shape);
         return flat.logical_and(inside).MoveToOuterDisposeScope();
