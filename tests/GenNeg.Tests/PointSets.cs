@@ -46,7 +46,9 @@ internal sealed class PointSetsDataSet : IDataSet
         return CheckerboardScatterPlot.RenderPng(valid.Select((v, i) => ((double)points[2 * i], (double)points[2 * i + 1], v)).ToArray(), title, size: 200);
     }
 
-    public void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path)
+    public string ExportFileName => "points.csv";
+
+    public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
     {
         using var sampleValid = verdict.SampleValid();
         SampleCsv.Write(path, samples.flatten(1), sampleValid.cpu().data<bool>().ToArray());

@@ -10,13 +10,17 @@ internal sealed class DataOptions
 {
     private readonly Option<string?> config = CommonOptions.Config();
     private readonly Option<string[]> set = CommonOptions.Set();
-    private readonly Option<string> split = new("--split") { Description = "Which samples: train or validation (held-out)", DefaultValueFactory = _ => "train" };
-    private readonly Option<long?> count = new("-n", "--count") { Description = "Use the first N samples of the split (default: all)" };
+    private readonly Option<string> split;
+    private readonly Option<long?> count = new("-n", "--count") { Description = "Use the first N samples of each split (default: all)" };
     private readonly Option<double> jitter = new("--jitter")
     {
         Description = "Add Gaussian noise of this std to the samples in the model's normalised space before labelling, to see what the oracle catches",
     };
     private readonly Option<long> seed = new("--seed") { Description = "Seed of the jitter" };
+
+    /// <param name="defaultSplit">train, validation or all</param>
+    public DataOptions(string defaultSplit) =>
+        split = new("--split") { Description = "Which samples: train, validation (held-out) or all (both)", DefaultValueFactory = _ => defaultSplit };
 
     public void AddTo(Command command)
     {

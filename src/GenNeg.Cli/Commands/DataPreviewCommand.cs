@@ -7,7 +7,7 @@ namespace GenNeg.Cli.Commands;
 /// <summary>genneg data preview: the data set's picture of its training (or held-out) samples, labelled by the oracle.</summary>
 internal sealed class DataPreviewCommand : Command
 {
-    private readonly DataOptions data = new();
+    private readonly DataOptions data = new("train");
     private readonly Option<string> output = new("--out", "-o") { Description = "PNG file to write", Required = true };
 
     public DataPreviewCommand(CliEnvironment environment)

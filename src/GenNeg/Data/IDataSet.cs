@@ -19,9 +19,16 @@ public interface IDataSet
     /// <summary>A PNG of samples [B, *S] with their conditions and the oracle's verdict.</summary>
     byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title);
 
+    /// <summary>The file <c>genneg data export</c> writes the samples of both splits to (e.g. scenes.csv).</summary>
+    string ExportFileName { get; }
+
     /// <summary>
     /// Writes samples [B, *S], their conditions and verdicts to <paramref name="path"/> (CSV), plus whatever the
-    /// domain keeps beside it (e.g. the maps as GeoJSON). <paramref name="split"/> names where the samples came from.
+    /// domain keeps beside it (e.g. the maps as GeoJSON). <paramref name="splits"/> names where each sample came from
+    /// (one entry per sample).
     /// </summary>
-    void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path);
+    void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path);
+
+    /// <summary>The split names of <paramref name="count"/> samples that all come from <paramref name="split"/>.</summary>
+    static IReadOnlyList<string> Same(string split, long count) => Enumerable.Repeat(split, checked((int)count)).ToArray();
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
@@ -187,7 +188,7 @@ public sealed class Evaluation
         var kept = new DrawnSamples(drawn.Samples[..keep].cpu(), drawn.Condition.Slice(0, keep).To(CPU));
         var verdict = experiment.Oracle.Judge(kept.Samples, kept.Condition);
         run.EnsureFolder(record.Name);
-        experiment.DataSet.WriteSamples(experiment.Data, "evaluation", kept.Samples, kept.Condition, verdict, run.PathOf(SamplesFile(record.Name)));
+        experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("evaluation", kept.Samples.shape[0]), kept.Samples, kept.Condition, verdict, run.PathOf(SamplesFile(record.Name)));
         AtomicFile.Write(run.PathOf(SamplesTensorFile(record.Name)), stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);

@@ -148,7 +148,7 @@ public sealed class SampleExport
         if (!samples.isfinite().all().item<bool>())
             throw new GenNegException($"stage '{stage}' produced non-finite samples; its model has probably diverged");
         var verdict = experiment.Oracle.Judge(samples, condition);
-        if (request.CsvPath is not null) experiment.DataSet.WriteSamples(experiment.Data, "sample", samples, condition, verdict, request.CsvPath);
+        if (request.CsvPath is not null) experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("sample", samples.shape[0]), samples, condition, verdict, request.CsvPath);
         if (request.PlotPath is not null)
             AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(experiment.Data, samples, condition, verdict, stage));
         return InfractionRates.Of(verdict).Samples;
@@ -174,7 +174,7 @@ public sealed class SampleExport
         var samples = cat(kept.Select(k => k.Samples).ToList(), 0);
         var condition = Condition.Concat(kept.Select(k => k.Condition).ToList());
         var verdict = experiment.Oracle.Judge(samples, condition);
-        if (keepAll) experiment.DataSet.WriteSamples(experiment.Data, "sample", samples, condition, verdict, request.CsvPath!);
+        if (keepAll) experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("sample", samples.shape[0]), samples, condition, verdict, request.CsvPath!);
         if (request.PlotPath is null) return;
         var plotted = (int)Math.Min(samples.shape[0], MaxPlottedSamples);
         var plottedCondition = condition.Slice(0, plotted);

@@ -28,22 +28,27 @@ public class TrafficCliTests
     }
 
     [Fact]
-    public void DataExportWritesScenesAndMapsForEachSplit()
+    public void DataExportWritesBothSplitsToOneScenesFileWithTheMaps()
     {
         using var folder = new TempFolder();
         var config = TinyRun.WriteConfig(folder, TinyTraffic);
-        var train = Run("data", "export", "--config", config, "--out", folder.Path);
-        Assert.True(train.Code == 0, train.Error);
-        var validation = Run("data", "export", "--config", config, "--out", folder.Path, "--split", "validation", "--jitter", "0.05");
-        Assert.True(validation.Code == 0, validation.Error);
-        Assert.Contains("infraction: 0.00 % of samples", train.Output);
-        Assert.DoesNotContain("infraction: 0.00 % of samples", validation.Output);
+        var both = Run("data", "export", "--config", config, "--out", folder.Path);
+        Assert.True(both.Code == 0, both.Error);
+        Assert.Contains("infraction: 0.00 % of samples", both.Output);
 
-        var rows = TrafficSceneCsv.Read(folder.Combine("train.csv"));
-        Assert.Equal(60 * 12, rows.Count);
-        Assert.All(rows, r => Assert.Equal("train", r.Split));
-        Assert.All(TrafficSceneCsv.Read(folder.Combine("validation.csv")), r => Assert.InRange(r.Map, 5, 9));
+        var rows = TrafficSceneCsv.Read(folder.Combine("scenes.csv"));
+        Assert.Equal(60 * 12 + 20 * 12, rows.Count);
+        Assert.Equal(["train", "validation"], rows.Select(r => r.Split).Distinct().ToArray());
+        Assert.All(rows.Where(r => r.Split == "train"), r => Assert.InRange(r.Map, 0, 4));
+        Assert.All(rows.Where(r => r.Split == "validation"), r => Assert.InRange(r.Map, 5, 9));
+        // Scenes are numbered within their split, so held-out scene k lies on held-out map 5 + k mod 5.
+        Assert.All(rows.Where(r => r.Split == "validation"), r => Assert.Equal(5 + r.Scene % 5, r.Map));
         Assert.Equal(10, TrafficMapGeoJson.Read(folder.Combine("maps.geojson")).Count);
+
+        var jittered = Run("data", "export", "--config", config, "--out", folder.Path, "--split", "validation", "--jitter", "0.05");
+        Assert.True(jittered.Code == 0, jittered.Error);
+        Assert.DoesNotContain("infraction: 0.00 % of samples", jittered.Output);
+        Assert.All(TrafficSceneCsv.Read(folder.Combine("scenes.csv")), r => Assert.Equal("validation", r.Split));
     }
 
     [Fact]
@@ -68,7 +73,7 @@ public class TrafficCliTests
         var missing = Run("data", "export", "--config", config, "--out", folder.Combine("nowhere"));
         Assert.Equal((2, $"error: output folder '{folder.Combine("nowhere")}' does not exist\n"), (missing.Code, missing.Error));
         var split = Run("data", "preview", "--config", config, "--out", folder.Combine("x.png"), "--split", "test");
-        Assert.Equal((2, "error: unknown split 'test'; use train or validation\n"), (split.Code, split.Error));
+        Assert.Equal((2, "error: unknown split 'test'; use train, validation or all\n"), (split.Code, split.Error));
         Assert.False(File.Exists(folder.Combine("x.png")));
     }
 

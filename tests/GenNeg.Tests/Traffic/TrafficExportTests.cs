@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Domains.Traffic.Oracle;
@@ -24,12 +25,12 @@ public class TrafficExportTests(SmallTrafficData small)
         using var scope = NewDisposeScope();
         var (normalised, _, verdict) = JitteredSamples();
         var path = folder.Combine("scenes.csv");
-        new TrafficDataSet().WriteSamples(small.Data, "train", normalised, small.Data.TrainCondition, verdict, path);
+        new TrafficDataSet().WriteSamples(small.Data, IDataSet.Same("train", 300), normalised, small.Data.TrainCondition, verdict, path);
 
         Assert.Equal(string.Join(",", TrafficSceneCsv.Header), File.ReadLines(path).First());
         var read = TrafficSceneCsv.Read(path);
         using var metres = small.World.Scaling.Denormalise(normalised);
-        var written = TrafficSceneCsv.Rows("train", metres, small.Data.TrainCondition[TrafficOracle.MapIndexKey], verdict).ToArray();
+        var written = TrafficSceneCsv.Rows(IDataSet.Same("train", 300), metres, small.Data.TrainCondition[TrafficOracle.MapIndexKey], verdict).ToArray();
         Assert.Equal(300 * 12, read.Count);
         Assert.Equal(written, read);
         Assert.Equal(verdict.Infractions[TrafficOracle.Collision].sum().item<long>(), read.Count(r => r.Collision));
@@ -47,7 +48,7 @@ public class TrafficExportTests(SmallTrafficData small)
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
         var (normalised, _, verdict) = JitteredSamples();
-        new TrafficDataSet().WriteSamples(small.Data, "train", normalised, small.Data.TrainCondition, verdict, folder.Combine("scenes.csv"));
+        new TrafficDataSet().WriteSamples(small.Data, IDataSet.Same("train", 300), normalised, small.Data.TrainCondition, verdict, folder.Combine("scenes.csv"));
 
         var text = File.ReadAllText(folder.Combine("maps.geojson"));
         Assert.Contains("\"FeatureCollection\"", text);

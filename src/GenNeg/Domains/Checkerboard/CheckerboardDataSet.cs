@@ -28,7 +28,9 @@ public sealed class CheckerboardDataSet : IDataSet
         return CheckerboardScatterPlot.RenderPng(points, title);
     }
 
-    public void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path) =>
+    public string ExportFileName => "points.csv";
+
+    public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path) =>
         SampleCsv.Write(path, samples, ValidFlags(verdict));
 
     private static bool[] ValidFlags(OracleVerdict verdict)

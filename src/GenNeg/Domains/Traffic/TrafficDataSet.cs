@@ -47,11 +47,13 @@ public sealed class TrafficDataSet : IDataSet
     }
 
     /// <summary>The scenes as CSV at <paramref name="path"/> and every map as maps.geojson in the same folder.</summary>
-    public void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path)
+    public string ExportFileName => "scenes.csv";
+
+    public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
     {
         var world = WorldOf(data);
         using var metres = world.Scaling.Denormalise(samples.cpu());
-        TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(split, metres, condition[TrafficOracle.MapIndexKey], verdict));
+        TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(splits, metres, condition[TrafficOracle.MapIndexKey], verdict));
         TrafficMapGeoJson.Write(MapsPathBeside(path), world.Maps);
     }
 

@@ -17,23 +17,29 @@ public static class TrafficSceneCsv
 {
     public static readonly string[] Header = ["split", "scene", "map", "agent", "x", "y", "length", "width", "heading", "speed", "collision", "offroad"];
 
-    /// <summary>The rows of scenes in metres [B, A, 7] on maps mapIndex [B] with the oracle's per-vehicle verdict.</summary>
-    public static IEnumerable<TrafficVehicleRow> Rows(string split, Tensor metres, Tensor mapIndex, OracleVerdict verdict)
+    /// <summary>The rows of scenes in metres [B, A, 7] on maps mapIndex [B] with the oracle's per-vehicle verdict; splits [B] names each scene's split.</summary>
+    public static IEnumerable<TrafficVehicleRow> Rows(IReadOnlyList<string> splits, Tensor metres, Tensor mapIndex, OracleVerdict verdict)
     {
         var (scenes, agents) = ((int)metres.shape[0], (int)metres.shape[1]);
+        if (splits.Count != scenes) throw new ArgumentException($"one split name per scene: {splits.Count} names for {scenes} scenes", nameof(splits));
         var features = metres.cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
         var maps = mapIndex.cpu().to(ScalarType.Int64).data<long>().ToArray();
         var collision = verdict.Infractions[TrafficOracle.Collision].cpu().contiguous().data<bool>().ToArray();
         var offroad = verdict.Infractions[TrafficOracle.Offroad].cpu().contiguous().data<bool>().ToArray();
+        var withinSplit = new Dictionary<string, int>();
         for (var scene = 0; scene < scenes; scene++)
+        {
+            // Scenes are numbered within their split, as the data set numbers them (scene i lies on map i mod maps).
+            var number = withinSplit[splits[scene]] = withinSplit.GetValueOrDefault(splits[scene], -1) + 1;
             for (var agent = 0; agent < agents; agent++)
             {
                 var k = scene * agents + agent;
                 var f = features.AsSpan(k * TrafficFeatures.Count, TrafficFeatures.Count);
-                yield return new TrafficVehicleRow(split, scene, (int)maps[scene], agent, f[TrafficFeatures.X], f[TrafficFeatures.Y],
+                yield return new TrafficVehicleRow(splits[scene], number, (int)maps[scene], agent, f[TrafficFeatures.X], f[TrafficFeatures.Y],
                     f[TrafficFeatures.Length], f[TrafficFeatures.Width], Math.Atan2(f[TrafficFeatures.Sin], f[TrafficFeatures.Cos]),
                     f[TrafficFeatures.Speed], collision[k], offroad[k]);
             }
+        }
     }
 
     public static void Write(string path, IEnumerable<TrafficVehicleRow> rows) => AtomicFile.Write(path, stream =>
