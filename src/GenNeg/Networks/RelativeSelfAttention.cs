@@ -41,6 +41,11 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
 
     /// <param name="x">elements [B, A, H]</param>
     /// <param name="pairs">pair embeddings [B, A, A, H] (P_ij for query i and key j)</param>
+    /// <remarks>
+    /// The pair terms are computed without projecting every pair (which costs B A^2 H^2 per block): with
+    /// p^K_ij = W_K P_ij + b_K per head, q_i . p^K_ij = (W_K^T q_i) . P_ij + q_i . b_K, likewise for p^Q with k_j, and
+    /// sum_j alpha_ij p^V_ij = W_V (sum_j alpha_ij P_ij) + b_V since the weights sum to one. Same formula, B A^2 H heads.
+    /// </remarks>
     public override Tensor forward(Tensor x, Tensor pairs)
     {
         using var scope = NewDisposeScope();
@@ -48,15 +53,34 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
         var q = AttentionHeads.Split(query.forward(h), heads);   // [B, heads, A, d]
         var k = AttentionHeads.Split(key.forward(h), heads);
         var v = AttentionHeads.Split(value.forward(h), heads);
-        var pq = SplitPairHeads(pairQuery.forward(pairs));    // [B, heads, A, A, d]
-        var pk = SplitPairHeads(pairKey.forward(pairs));
-        var pv = SplitPairHeads(pairValue.forward(pairs));
         var scale = 1.0 / Math.Sqrt(q.shape[^1]);
-        var logits = (q.matmul(k.transpose(-1, -2)) + (pq * k.unsqueeze(2)).sum(-1) + (q.unsqueeze(3) * pk).sum(-1)) * scale;
-        var weights = functional.softmax(logits, -1);        // [B, heads, A, A]
-        var attended = weights.matmul(v) + (weights.unsqueeze(-1) * pv).sum(3);
+
+        // p^Q_ij . k_j: for each key j, P[:, :, j] [A_i, H] times (W_Q^T k_j) [H, heads].
+        var (pairQueryWeight, pairQueryBias) = PerHead(pairQuery);
+        var keysBack = k.matmul(pairQueryWeight);                                                    // [B, heads, A_j, H]
+        var pairQueryTerm = pairs.transpose(1, 2).matmul(keysBack.permute(0, 2, 3, 1))               // [B, A_j, A_i, heads]
+            .permute(0, 3, 2, 1) + (k * pairQueryBias).sum(-1).unsqueeze(2);                         // [B, heads, A_i, A_j]
+        // q_i . p^K_ij: for each query i, P[:, i] [A_j, H] times (W_K^T q_i) [H, heads].
+        var (pairKeyWeight, pairKeyBias) = PerHead(pairKey);
+        var queriesBack = q.matmul(pairKeyWeight);                                                   // [B, heads, A_i, H]
+        var pairKeyTerm = pairs.matmul(queriesBack.permute(0, 2, 3, 1))                               // [B, A_i, A_j, heads]
+            .permute(0, 3, 1, 2) + (q * pairKeyBias).sum(-1).unsqueeze(3);
+
+        var logits = (q.matmul(k.transpose(-1, -2)) + pairQueryTerm + pairKeyTerm) * scale;
+        var weights = functional.softmax(logits, -1);                                               // [B, heads, A_i, A_j]
+        // sum_j alpha_ij p^V_ij = W_V (sum_j alpha_ij P_ij) + b_V, per head.
+        var (pairValueWeight, pairValueBias) = PerHead(pairValue);
+        var pooledPairs = weights.transpose(1, 2).matmul(pairs).transpose(1, 2);                    // [B, heads, A_i, H]
+        var pairValues = pooledPairs.matmul(pairValueWeight.transpose(-1, -2)) + pairValueBias;     // [B, heads, A_i, d]
+        var attended = weights.matmul(v) + pairValues;
         return (x + output.forward(AttentionHeads.Merge(attended))).MoveToOuterDisposeScope();
     }
 
-    private Tensor SplitPairHeads(Tensor t) => t.reshape(t.shape[0], t.shape[1], t.shape[2], heads, -1).permute(0, 3, 1, 2, 4);
+    /// <summary>A pair projection's weight as [heads, d, H] and bias as [heads, 1, d], one slice per head.</summary>
+    private (Tensor Weight, Tensor Bias) PerHead(Linear projection)
+    {
+        var weight = projection.weight!;
+        var perHead = weight.shape[0] / heads;
+        return (weight.reshape(heads, perHead, weight.shape[1]), projection.bias!.reshape(heads, 1, perHead));
+    }
 }

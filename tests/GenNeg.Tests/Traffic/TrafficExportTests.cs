@@ -2,6 +2,7 @@ using GenNeg.Data;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Domains.Traffic.Oracle;
+using GenNeg.Domains.Traffic.Pictures;
 using GenNeg.Oracles;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -77,5 +78,15 @@ public class TrafficExportTests(SmallTrafficData small)
             for (var x = 0; x < bitmap.Width; x += 2)
                 colours.Add(bitmap.GetPixel(x, y));
         Assert.True(colours.Count > 50);
+    }
+
+    [Fact]
+    public void A_heat_map_panel_with_no_infraction_of_its_kind_draws_on_the_shared_scale()
+    {
+        // Offroad vehicles but no collision: the collision panel is empty while the shared scale is positive.
+        var empty = new double[32, 32];
+        var plot = HeatMapPanel.Create(small.World.Maps[0], empty, scaleMaximum: 0.01, "collisions", colourBar: false);
+        var png = plot.GetImageBytes(300, 300, ScottPlot.ImageFormat.Png);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
 }

@@ -39,7 +39,7 @@ public static class MapGenerator
         var (dx, dy) = (MaximumShift * (2 * random.NextDouble() - 1), MaximumShift * (2 * random.NextDouble() - 1));
         var half = config.Window / 2;
         var transform = AffineTransformation.RotationInstance(rotation).Translate(dx, dy);
-        var area = OverlayNGRobust.Overlay(transform.Transform(layout.DrivableArea(Factory)), Window(half), SpatialFunction.Intersection);
+        var area = SafeOverlay.Overlay(transform.Transform(layout.DrivableArea(Factory)), Window(half), SpatialFunction.Intersection);
         var lanes = layout.Lanes()
             .Select(lane => (lane, path: lane.Path.Transform(rotation, dx, dy)
                 .LongestRun((x, y) => Math.Abs(x) < half - LaneInset && Math.Abs(y) < half - LaneInset)))

@@ -28,10 +28,10 @@ public sealed class RoadLayout(MapKind kind, double kerbRadius)
     public Geometry DrivableArea(GeometryFactory factory)
     {
         // OverlayNG with its snapping fallback: the plain overlay trips over near-parallel edges where strips meet.
-        var surface = OverlayNGRobust.Union(Sections.Select(s => (Geometry)s.Surface(factory)).Concat(ExtraSurfaces).ToList());
+        var surface = SafeOverlay.Union(Sections.Select(s => (Geometry)s.Surface(factory)).Concat(ExtraSurfaces).ToList());
         if (KerbRadius > 0) surface = surface.Buffer(KerbRadius).Buffer(-KerbRadius);
         var holes = Sections.Select(s => s.Median(factory)).OfType<Geometry>().Concat(Islands).ToList();
-        return holes.Count == 0 ? surface : OverlayNGRobust.Overlay(surface, OverlayNGRobust.Union(holes), SpatialFunction.Difference);
+        return holes.Count == 0 ? surface : SafeOverlay.Overlay(surface, SafeOverlay.Union(holes), SpatialFunction.Difference);
     }
 
     public IEnumerable<Lane> Lanes() => Sections.SelectMany(s => s.Lanes()).Concat(ExtraLanes);

@@ -25,11 +25,16 @@ public static class HeatMapPanel
         for (var r = 0; r < shown.GetLength(0); r++)
             for (var c = 0; c < shown.GetLength(1); c++)
                 if (shown[r, c] <= 0) shown[r, c] = double.NaN;
-        var heat = plot.Add.Heatmap(shown);
+        var empty = shown.Cast<double>().All(double.IsNaN);
+        // ScottPlot needs a finite value somewhere in a heat map; a panel with no infraction of its kind (while the other
+        // panel has some) gets a hidden one-cell map that carries the shared colour scale for the colour bar.
+        var heat = plot.Add.Heatmap(empty ? new[,] { { scaleMaximum } } : shown);
+        heat.IsVisible = !empty;
         heat.Colormap = new ScottPlot.Colormaps.Turbo();
         heat.Extent = new CoordinateRect(-half, half, -half, half);
         heat.ManualRange = new ScottPlot.Range(0, scaleMaximum);
         heat.NaNCellColor = Colors.Transparent;
+        if (empty) plot.Add.Annotation("none of this kind");
         RoadDrawing.AddOutline(plot, map, VehicleColours.RoadEdge);
         if (colourBar)
         {

@@ -1,0 +1,60 @@
+using GenNeg.Configuration;
+using GenNeg.Domains.Traffic.Export;
+using GenNeg.Workflows;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GenNeg.Tests.Traffic;
+
+/// <summary>The traffic experiment end to end on a budget of seconds: the same pipeline as the checkerboard, nothing traffic-specific in it.</summary>
+public class TrafficPipelineTests
+{
+    /// <summary>
+    /// Two vehicles per scene, so that even a barely trained model draws some valid scenes for the balanced set; a tiny
+    /// agent transformer, a DDPM with T = 100.
+    /// </summary>
+    private const string TinyTraffic = """
+        seed: 5
+        oracle: traffic
+        data:
+          name: traffic
+          train_size: 80
+          validation_size: 40
+          traffic: { train_maps: 5, validation_maps: 5, agents: 2, raster_resolution: 2.0 }
+        model: { formalism: ddpm, backbone: agent_transformer, hidden: 16, heads: 2, blocks: 1, time_embedding: 16, timesteps: 100 }
+        train: { iterations: 30, batch_size: 32, learning_rate: 2.0e-3, ema_decay: 0.9, checkpoint_every: 10 }
+        sampler: { name: ddim, steps: 5, eta: 1, batch_size: 128 }
+        evaluate: { samples: 128, mmd_samples: 32, elbo_noise_draws: 2 }
+        genneg: { iterations: 1, per_class: 16, min_per_class: 4, draw_batch_size: 128, max_draws: 12800, classifier: { iterations: 10, batch_size: 32, checkpoint_every: 5 } }
+        distill: { iterations: 10, batch_size: 32, learning_rate: 1.0e-3, checkpoint_every: 5 }
+        report: { latency_batch_size: 16 }
+        """;
+
+    [Fact]
+    public void A_tiny_traffic_pipeline_runs_end_to_end_with_collision_and_offroad_in_its_report()
+    {
+        using var folder = new TempFolder();
+        var config = ConfigLoader.Parse(TinyTraffic);
+        var run = folder.Combine("run");
+        var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, Registries.CreateDefault()).Run(new PipelineRequest(config, run));
+
+        Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
+        Assert.All(report.Rows, row =>
+        {
+            Assert.NotNull(row.ElementInfractionRate);
+            Assert.Equal(["collision", "offroad"], row.InfractionsByReason!.Keys.Order());
+            // A scene infracts when any vehicle does, so the per-scene rate bounds each reason's and the per-vehicle rate.
+            Assert.All(row.InfractionsByReason.Values, rates => Assert.InRange(rates.Samples, 0, row.InfractionRate + 1e-12));
+            Assert.InRange(row.ElementInfractionRate!.Value, 0, row.InfractionRate + 1e-12);
+        });
+        Assert.Equal(1, report.Rows[1].Classifiers);
+        Assert.Contains("| stage | any reason | collision | offroad |", markdown);
+        foreach (var file in new[] { "report.md", "report.html", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png", "genneg-1/maps.geojson" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+
+        // Each stage's evaluation samples are written as scenes (one row per vehicle) beside the maps.
+        var scenes = TrafficSceneCsv.Read(Path.Combine(run, "genneg-1", "evaluation-samples.csv"));
+        Assert.Equal(128 * 2, scenes.Count);
+        Assert.All(scenes, row => Assert.Equal("evaluation", row.Split));
+        Assert.Equal(report.Rows[1].InfractionRate, scenes.GroupBy(r => r.Scene).Count(g => g.Any(r => r.Collision || r.Offroad)) / 128.0, 1e-12);
+    }
+}
