@@ -66,6 +66,21 @@ public class TrafficDataTests(SmallTrafficData small)
     }
 
     [Fact]
+    public void A_curve_whose_window_cut_defeats_the_robust_overlay_still_gives_a_valid_map()
+    {
+        // Map 105 of the training seed 1 (configs/traffic.yaml's 400 training maps): OverlayNGRobust throws "Ring edge
+        // missing" cutting this curve to the window; the repaired, snap-rounded overlay must give a usable map.
+        var config = TrafficTestWorlds.SmallConfig().Data.Traffic;
+        var map = MapGenerator.Create(config, "train", 105, MapKind.Curve, new Random(Seeds.Mix(1, 105, 7919)));
+        Assert.True(map.DrivableArea.IsValid);
+        var window = config.Window * config.Window;
+        Assert.InRange(map.DrivableArea.Area, 0.05 * window, window);
+        // The oracle's raster covers the same share of the window as the polygon, within the edge pixels' error.
+        var roadShare = map.RoadPixels.Count(p => p != 0) / (double)map.RoadPixels.Length;
+        Assert.Equal(map.DrivableArea.Area / window, roadShare, 0.01);
+    }
+
+    [Fact]
     public void RoadRasterAgreesWithTheExactPolygonsAwayFromTheEdge()
     {
         var random = new Random(5);
