@@ -34,11 +34,29 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();
+        var (keys, values) = KeysAndValues(context);
+        return Attend(x, keys, values).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The context's keys and values, each [B, heads, T, d]: they depend on the context only, so a caller whose context
+    /// stays fixed over many calls (a map over a sampler's steps) computes them once.
+    /// </summary>
+    public (Tensor Keys, Tensor Values) KeysAndValues(Tensor context)
+    {
+        using var scope = NewDisposeScope();
+        var keys = AttentionHeads.Split(key.forward(context), heads);
+        var values = AttentionHeads.Split(value.forward(context), heads);
+        return (keys.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The block's output for elements x [B, A, H] attending to precomputed <see cref="KeysAndValues"/>.</summary>
+    public Tensor Attend(Tensor x, Tensor keys, Tensor values)
+    {
+        using var scope = NewDisposeScope();
         var q = AttentionHeads.Split(query.forward(norm.forward(x)), heads);
-        var k = AttentionHeads.Split(key.forward(context), heads);
-        var v = AttentionHeads.Split(value.forward(context), heads);
-        var weights = functional.softmax(q.matmul(k.transpose(-1, -2)) / Math.Sqrt(q.shape[^1]), -1);
-        var attended = AttentionHeads.Merge(weights.matmul(v));
+        var weights = functional.softmax(q.matmul(keys.transpose(-1, -2)) / Math.Sqrt(q.shape[^1]), -1);
+        var attended = AttentionHeads.Merge(weights.matmul(values));
         return (x + output.forward(attended)).MoveToOuterDisposeScope();
     }
 }

@@ -21,7 +21,7 @@ public sealed class AgentTransformer : Backbone
 {
     public const string BackboneName = "agent_transformer";
 
-    /// <summary>Each instance caches its map tokens in a sampler batch's condition under a key of its own.</summary>
+    /// <summary>Each instance caches its map keys and values in a sampler batch's condition under keys of its own.</summary>
     private static int instances;
 
     private readonly int width;
@@ -54,7 +54,7 @@ public sealed class AgentTransformer : Backbone
         var features = (int)spec.SampleShape[1];
         outputShape = spec.OutputShape;
         perScene = spec.Output == BackboneOutput.PerSample;
-        cacheKey = $"{BackboneName}.map-tokens.{Interlocked.Increment(ref instances)}";
+        cacheKey = $"{BackboneName}.map.{Interlocked.Increment(ref instances)}";
 
         embedIn = Linear(features, width);
         embedOut = Linear(width, width);
@@ -78,13 +78,25 @@ public sealed class AgentTransformer : Backbone
         RegisterComponents();
     }
 
-    /// <summary>Adds this network's map tokens to the condition, so a sampler batch encodes the map once for all its steps.</summary>
+    /// <summary>
+    /// Adds what this network computes from the map alone, each block's cross-attention keys and values over the map
+    /// tokens, to the condition, so a sampler batch encodes the map once for all its steps.
+    /// </summary>
     public override Condition EncodeCondition(Condition condition)
     {
         using var scope = NewDisposeScope();
         var tokens = map.forward(condition[TrafficDataSet.MapKey]);
-        return condition.With(cacheKey, tokens.MoveToOuterDisposeScope());
+        for (var i = 0; i < crossAttention.Count; i++)
+        {
+            var (keys, values) = crossAttention[i].KeysAndValues(tokens);
+            condition = condition.With(KeysKey(i), keys.MoveToOuterDisposeScope()).With(ValuesKey(i), values.MoveToOuterDisposeScope());
+        }
+        return condition;
     }
+
+    private string KeysKey(int block) => $"{cacheKey}.keys.{block}";
+
+    private string ValuesKey(int block) => $"{cacheKey}.values.{block}";
 
     public override Tensor forward(Tensor input, Tensor noiseLabel, Condition condition)
     {
@@ -101,11 +113,11 @@ public sealed class AgentTransformer : Backbone
         var distanceCode = SinusoidalEmbedding.Embed(distances.reshape(-1), width, 100).reshape(batch, agents, agents, width);
         var pairs = distanceProjection.forward(distanceCode) + time.reshape(batch, 1, 1, width);
 
-        var tokens = condition.TryGet(cacheKey, out var cached) ? cached : map.forward(condition[TrafficDataSet.MapKey]);
+        var encoded = condition.TryGet(KeysKey(0), out _) ? condition : EncodeCondition(condition);
         for (var i = 0; i < selfAttention.Count; i++)
         {
             h = selfAttention[i].forward(h, pairs);
-            h = crossAttention[i].forward(h, tokens);
+            h = crossAttention[i].Attend(h, encoded[KeysKey(i)], encoded[ValuesKey(i)]);
             h = h + feedForward[i].forward(h);
         }
         var decoded = functional.silu(decodeHidden.forward(finalNorm.forward(h)));
