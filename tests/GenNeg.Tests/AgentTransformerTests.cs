@@ -126,6 +126,37 @@ public class AgentTransformerTests
         Assert.Equal(perStep.Samples.data<float>().ToArray(), cached.Samples.data<float>().ToArray());
     }
 
+    [Fact]
+    public void Live_tensor_count_stays_flat_across_guided_sampler_steps_with_the_map_encoded_once()
+    {
+        using var data = Scenes();
+        var builder = new ModelBuilder(Model, data, Registries.CreateDefault().Backbones, CPU);
+        using var denoiser = builder.CreateDenoiser(1);
+        using var classifier = builder.CreateClassifier(2, ClassifierHead.ByElement);
+        Randomise(denoiser, 9);
+        Randomise(classifier, 11);
+        foreach (var parameter in classifier.parameters()) parameter.requires_grad = false;
+        var counts = new List<long>();
+        var counting = new CountingDenoiser(new GuidedDenoiser(denoiser, [classifier]), counts);
+        var sampler = builder.CreateSampler(new SamplerConfig { Name = "ancestral", Steps = 20 });
+
+        using var generator = new Generator(12);
+        using var drawn = SamplerBatch.Draw(sampler, counting, 4, data.SampleShape, data.TrainCondition, generator);
+        Assert.Equal(20, counts.Count);
+        Assert.All(counts.Skip(2), count => Assert.Equal(counts[2], count));
+    }
+
+    private sealed class CountingDenoiser(IDenoiser inner, List<long> counts) : IDenoiser
+    {
+        public Tensor Denoise(Tensor x, Tensor sigma, Condition condition)
+        {
+            counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            return inner.Denoise(x, sigma, condition);
+        }
+
+        public Condition EncodeCondition(Condition condition) => inner.EncodeCondition(condition);
+    }
+
     /// <summary>Hides the encoding from samplers, so the backbone encodes the map at every step.</summary>
     private sealed class NoEncoding(IDenoiser inner) : IDenoiser
     {
