@@ -24,4 +24,11 @@ public interface IDataSet
     /// domain keeps beside it (e.g. the maps as GeoJSON). <paramref name="split"/> names where the samples came from.
     /// </summary>
     void WriteSamples(DataSplit data, string split, Tensor samples, Condition condition, OracleVerdict verdict, string path);
+
+    /// <summary>
+    /// The points the evaluation's MMD compares, [P, D], for samples [B, *S] of this data set (the same number of points
+    /// for every batch of B samples). By default each sample flattened; a domain may compare what fits it better (e.g.
+    /// per-frame poses and velocities of motions).
+    /// </summary>
+    Tensor DistanceFeatures(DataSplit data, Tensor samples) => samples.flatten(1);
 }
