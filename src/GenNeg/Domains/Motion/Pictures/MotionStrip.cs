@@ -85,6 +85,8 @@ public static class MotionStrip
     private static void DrawFrame(SKCanvas canvas, SKFont font, float[] sample, int joints, int frame, SideView view, bool penetrating, int left, int top, float tolerance)
     {
         var floorY = top + PanelHeight - 28f;
+        canvas.Save();
+        canvas.ClipRect(new SKRect(left, top, left + PanelWidth, top + PanelHeight));   // a wild sample stays in its panel
         using var panel = new SKPaint { Color = penetrating ? new SKColor(255, 225, 225) : new SKColor(246, 246, 246) };
         canvas.DrawRect(left + 2, top + 2, PanelWidth - 4, PanelHeight - 4, panel);
         using var floor = new SKPaint { Color = new SKColor(90, 70, 50), StrokeWidth = 2, IsAntialias = true };
@@ -108,6 +110,7 @@ public static class MotionStrip
             dot.Color = below ? SKColors.Red : new SKColor(40, 40, 40);
             canvas.DrawCircle(Point(j), below ? 4.5f : 2f, dot);
         }
+        canvas.Restore();
     }
 
     /// <summary>The horizontal axis of the side view: the direction the figure faces at its first frame (from its hips), else +z.</summary>
