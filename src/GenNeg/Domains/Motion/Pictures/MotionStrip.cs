@@ -108,7 +108,10 @@ public static class MotionStrip
         {
             var below = sample[(frame * joints + j) * 3 + 1] < -tolerance;
             dot.Color = below ? SKColors.Red : new SKColor(40, 40, 40);
-            canvas.DrawCircle(Point(j), below ? 4.5f : 2f, dot);
+            var point = Point(j);
+            // A joint far below the floor is marked at the panel's lower edge rather than clipped away.
+            if (below) point.Y = Math.Min(point.Y, top + PanelHeight - 5f);
+            canvas.DrawCircle(point, below ? 4.5f : 2f, dot);
         }
         canvas.Restore();
     }
