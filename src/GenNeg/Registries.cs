@@ -1,5 +1,8 @@
 using GenNeg.Data;
 using GenNeg.Domains.Checkerboard;
+using GenNeg.Domains.Motion;
+using GenNeg.Domains.Motion.Model;
+using GenNeg.Domains.Motion.Oracle;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Model;
 using GenNeg.Domains.Traffic.Oracle;
@@ -27,11 +30,15 @@ public sealed class Registries
         var registries = new Registries();
         registries.Backbones.Register(ResidualMlp.BackboneName, spec => new ResidualMlp(MlpShape.For(spec)));
         registries.Backbones.Register(AgentTransformer.BackboneName, spec => new AgentTransformer(spec));
+        registries.Backbones.Register(MotionTransformer.BackboneName, spec => new MotionTransformer(spec));
         registries.DataSets.Register(new CheckerboardDataSet());
         registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
         registries.DataSets.Register(new TrafficDataSet());
         registries.Oracles.Register(TrafficOracle.OracleName, data => new TrafficOracle(
             data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic")));
+        registries.DataSets.Register(new MotionDataSet());
+        registries.Oracles.Register(GroundPenetrationOracle.OracleName, data => new GroundPenetrationOracle(
+            data.World as MotionWorld ?? throw new GenNegException("the ground-penetration oracle reads motions: it needs data.name: motion")));
         return registries;
     }
 }

@@ -15,6 +15,7 @@ public static class ConfigValidator
         // so that names registered by user code are accepted.
         if (string.IsNullOrWhiteSpace(c.Data.Name)) throw new GenNegException("config key 'data.name' must name a data set");
         Domains.Traffic.TrafficDataConfigValidator.Validate(c.Data.Traffic);
+        Domains.Motion.MotionDataConfigValidator.Validate(c.Data.Motion);
         AtLeast("data.train_size", c.Data.TrainSize, 1);
         AtLeast("data.validation_size", c.Data.ValidationSize, 2);
         if (c.Data.Seed == c.Data.ValidationSeed)
@@ -31,6 +32,9 @@ public static class ConfigValidator
         if (c.Model.SigmaMax <= c.Model.SigmaMin)
             throw new GenNegException($"config key 'model.sigma_max' ({c.Model.SigmaMax}) must exceed model.sigma_min ({c.Model.SigmaMin})");
         AtLeast("model.timesteps", c.Model.Timesteps, 2);
+        OneOf("model.prediction", c.Model.Prediction, DdpmFormalism.Predictions);
+        if (c.Model.Prediction != DdpmFormalism.EpsilonPrediction && c.Model.Formalism != DdpmFormalism.Name)
+            throw new GenNegException($"config key 'model.prediction' ({c.Model.Prediction}) applies to the ddpm formalism only; model.formalism is {c.Model.Formalism}");
         OneOf("model.schedule", c.Model.Schedule, ["linear", "cosine"]);
         InRange("model.beta_start", c.Model.BetaStart, double.Epsilon, 1 - 1e-9);
         InRange("model.beta_end", c.Model.BetaEnd, c.Model.BetaStart, 1 - 1e-9);

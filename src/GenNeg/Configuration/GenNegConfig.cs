@@ -46,7 +46,7 @@ public sealed record ReportConfig
 
 public sealed record DataConfig
 {
-    /// <summary>Built-in data sets: checkerboard (2-D points on the filled cells of a 4x4 board), traffic (scenes of vehicles on road maps).</summary>
+    /// <summary>Built-in data sets: checkerboard (2-D points on the filled cells of a 4x4 board), traffic (scenes of vehicles on road maps), motion (joint-position sequences of human figures).</summary>
     public string Name { get; init; } = "checkerboard";
     public int TrainSize { get; init; } = 1000;
     public int ValidationSize { get; init; } = 3000;
@@ -55,6 +55,7 @@ public sealed record DataConfig
     /// <summary>Seed of the held-out validation set (must differ from data.seed).</summary>
     public long ValidationSeed { get; init; } = 2;
     public GenNeg.Domains.Traffic.TrafficDataConfig Traffic { get; init; } = new();
+    public GenNeg.Domains.Motion.MotionDataConfig Motion { get; init; } = new();
 }
 
 public sealed record ModelConfig
@@ -73,6 +74,11 @@ public sealed record ModelConfig
     public double SigmaMax { get; init; } = 80.0;
     /// <summary>DDPM: T, the number of diffusion steps.</summary>
     public int Timesteps { get; init; } = 1000;
+    /// <summary>
+    /// DDPM: what the network predicts, epsilon (Ho et al.; the default) or x0 (the clean sample, as MDM; trained on
+    /// ||x0 - D||^2). The paper notes x0 models are harder to guide.
+    /// </summary>
+    public string Prediction { get; init; } = "epsilon";
     /// <summary>DDPM: beta schedule, linear (Ho et al.) or cosine (Nichol &amp; Dhariwal).</summary>
     public string Schedule { get; init; } = "linear";
     /// <summary>DDPM, linear schedule: beta_1.</summary>

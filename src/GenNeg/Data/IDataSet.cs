@@ -31,4 +31,11 @@ public interface IDataSet
 
     /// <summary>The split names of <paramref name="count"/> samples that all come from <paramref name="split"/>.</summary>
     static IReadOnlyList<string> Same(string split, long count) => Enumerable.Repeat(split, checked((int)count)).ToArray();
+
+    /// <summary>
+    /// The points the evaluation's MMD compares, [P, D], for samples [B, *S] of this data set (the same number of points
+    /// for every batch of B samples). By default each sample flattened; a domain may compare what fits it better (e.g.
+    /// per-frame poses and velocities of motions).
+    /// </summary>
+    Tensor DistanceFeatures(DataSplit data, Tensor samples) => samples.flatten(1);
 }

@@ -9,15 +9,29 @@ namespace GenNeg.Diffusion;
 /// <summary>
 /// DDPM (Ho et al. 2020) on the shared seam: epsilon-prediction through <see cref="VpPreconditioning"/>, t uniform on
 /// 1..T for training, L_simple (||eps - eps_theta||^2 = sigma_t^-2 ||x0 - D||^2, so lambda = sigma^-2), the ancestral
-/// and DDIM samplers, and the r-ELBO.
+/// and DDIM samplers, and the r-ELBO. With model.prediction x0 the network predicts the clean sample
+/// (<see cref="VpSamplePreconditioning"/>) and trains on MDM's ||x0 - D||^2 (lambda = 1); sampling, guidance and the
+/// r-ELBO read its epsilon (x - D) / sigma through the seam, unchanged.
 /// </summary>
-public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
+public sealed class DdpmFormalism(DdpmSchedule schedule, string prediction = DdpmFormalism.EpsilonPrediction) : IDiffusionFormalism
 {
     public const string Name = "ddpm";
+    public const string EpsilonPrediction = "epsilon";
+    public const string SamplePrediction = "x0";
+
+    /// <summary>The parameterisations by name (model.prediction).</summary>
+    public static IReadOnlyList<string> Predictions { get; } = [EpsilonPrediction, SamplePrediction];
+
+    private readonly bool predictsSample = prediction switch
+    {
+        EpsilonPrediction => false,
+        SamplePrediction => true,
+        _ => throw new GenNegException($"config key 'model.prediction' must be one of {string.Join(", ", Predictions)}, got '{prediction}'"),
+    };
 
     public DdpmSchedule Schedule => schedule;
 
-    public IPreconditioning Preconditioning { get; } = new VpPreconditioning(schedule);
+    public IPreconditioning Preconditioning { get; } = prediction == SamplePrediction ? new VpSamplePreconditioning(schedule) : new VpPreconditioning(schedule);
 
     /// <summary>sigma_t with t ~ U{1, ..., T} (Ho et al., Algorithm 1).</summary>
     public Tensor SampleTrainingSigma(long count, Generator generator)
@@ -27,7 +41,7 @@ public sealed class DdpmFormalism(DdpmSchedule schedule) : IDiffusionFormalism
         return schedule.SigmaTable(generator.device).Rows(step).MoveToOuterDisposeScope();
     }
 
-    public Tensor LossWeight(Tensor sigma) => sigma.square().reciprocal();
+    public Tensor LossWeight(Tensor sigma) => predictsSample ? ones_like(sigma) : sigma.square().reciprocal();
 
     public double CleanSigma => schedule.Sigma(1);
 

@@ -13,7 +13,7 @@ public static class ModelFactory
     public static IDiffusionFormalism Formalism(ModelConfig model) => model.Formalism switch
     {
         EdmFormalism.Name => new EdmFormalism(new EdmPreconditioning(model.SigmaData), new LogUniformNoise(model.SigmaMin, model.SigmaMax)),
-        DdpmFormalism.Name => new DdpmFormalism(DdpmSchedule.Create(model.Schedule, model.Timesteps, model.BetaStart, model.BetaEnd)),
+        DdpmFormalism.Name => new DdpmFormalism(DdpmSchedule.Create(model.Schedule, model.Timesteps, model.BetaStart, model.BetaEnd), model.Prediction),
         _ => throw new GenNegException($"config key 'model.formalism' must be one of {string.Join(", ", FormalismNames)}, got '{model.Formalism}'"),
     };
 

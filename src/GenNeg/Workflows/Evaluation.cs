@@ -20,7 +20,7 @@ namespace GenNeg.Workflows;
 /// invalid element; element_infraction_rate the share of invalid elements (absent when the oracle labels whole samples);
 /// infractions_by_reason both shares per named reason. elbo is the formalism's likelihood figure per held-out example,
 /// named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
-/// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 of the flattened samples with its standard error (see
+/// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 of the data set's distance features (by default the flattened samples) with its standard error (see
 /// <see cref="Mmd"/>); exact_nll, when evaluate.likelihood is exact, the NLL from the probability-flow ODE
 /// (<see cref="ProbabilityFlowLikelihood"/>).
 /// </summary>
@@ -121,8 +121,10 @@ public sealed class Evaluation
 
         var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition);
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
-        // MMD compares flattened samples: for a multi-element sample, one point in R^(prod S).
-        var mmd = Mmd.Estimate(drawn.Samples[..(int)mmdCount].flatten(1), data.Validation[..(int)mmdCount].flatten(1), config.Evaluate.MmdBandwidths);
+        // MMD compares the data set's distance features: by default flattened samples, one point in R^(prod S) each.
+        using var generatedPoints = experiment.DataSet.DistanceFeatures(data, drawn.Samples[..(int)mmdCount]);
+        using var heldOutPoints = experiment.DataSet.DistanceFeatures(data, data.Validation[..(int)mmdCount]);
+        var mmd = Mmd.Estimate(generatedPoints, heldOutPoints, config.Evaluate.MmdBandwidths);
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
         SaveSamples(run, experiment, record, drawn);

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace GenNeg.Data;
+
+/// <summary>An array read from a .npy file: its shape and its values in C order, as float32.</summary>
+public sealed record NpyArray(long[] Shape, float[] Values);
+
+/// <summary>
+/// NumPy's .npy format (numpy.lib.format, versions 1.0-3.0): the magic "\x93NUMPY", a major and minor version byte,
+/// the header length (uint16 little-endian in 1.0, uint32 in 2.0 and 3.0), then a Python dict literal with 'descr',
+/// 'fortran_order' and 'shape', padded with spaces and ended by '\n' so the data starts at a multiple of 64 bytes
+/// (16 in old writers), then the values. Reads little-endian float32 ('&lt;f4') and float64 ('&lt;f8') arrays in C
+/// order; anything else is refused with one line naming what is wrong.
+/// </summary>
+public static partial class NpyFile
+{
+    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    public static NpyArray Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GenNegException($"cannot read '{path}': {e.Message}");
+        }
+        return Parse(bytes, path);
+    }
+
+    public static NpyArray Parse(byte[] bytes, string source)
+    {
+        GenNegException Bad(string what) => new($"'{source}' is not a readable .npy file: {what}");
+        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic)) throw Bad("it does not start with the magic \\x93NUMPY");
+        var major = bytes[6];
+        if (major is < 1 or > 3) throw Bad($"format version {major}.{bytes[7]} is not 1.0, 2.0 or 3.0");
+        var lengthBytes = major == 1 ? 2 : 4;
+        var headerStart = 8 + lengthBytes;
+        if (bytes.Length < headerStart) throw Bad("the header length is cut off");
+        long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)) : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+        if (headerStart + headerLength > bytes.Length) throw Bad($"the header claims {headerLength} bytes but the file ends before");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, (int)headerLength);
+
+        var descr = DescrPattern().Match(header);
+        var fortran = FortranPattern().Match(header);
+        var shapeMatch = ShapePattern().Match(header);
+        if (!header.TrimStart().StartsWith('{') || !descr.Success || !fortran.Success || !shapeMatch.Success)
+            throw Bad("the header is not a dict with 'descr', 'fortran_order' and 'shape'");
+        if (fortran.Groups[1].Value == "True") throw Bad("it is in Fortran order; save it with numpy.ascontiguousarray first");
+        var itemSize = descr.Groups[1].Value switch
+        {
+            "<f4" => 4,
+            "<f8" => 8,
+            var other => throw Bad($"dtype '{other}' is not little-endian float32 ('<f4') or float64 ('<f8')"),
+        };
+        var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad($"shape entry '{d}' is not a size"))
+            .ToArray();
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        var dataStart = headerStart + headerLength;
+        if (bytes.Length - dataStart != count * itemSize)
+            throw Bad($"shape ({string.Join(", ", shape)}) needs {count * itemSize} bytes of data, the file holds {bytes.Length - dataStart}");
+        var values = new float[count];
+        var data = bytes.AsSpan((int)dataStart);
+        for (var i = 0; i < count; i++)
+            values[i] = itemSize == 4
+                ? BinaryPrimitives.ReadSingleLittleEndian(data[(4 * i)..])
+                : (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(8 * i)..]);
+        return new NpyArray(shape, values);
+    }
+
+    /// <summary>Writes float32 values in C order as a version 1.0 .npy file, the way numpy.save does (header padded to 64 bytes).</summary>
+    public static byte[] Format(long[] shape, ReadOnlySpan<float> values)
+    {
+        var shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
+        var dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        var unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
+        var header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
+        using var stream = new MemoryStream();
+        stream.Write(Magic);
+        stream.WriteByte(1);
+        stream.WriteByte(0);
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt16LittleEndian(word, (ushort)header.Length);
+        stream.Write(word[..2]);
+        stream.Write(Encoding.Latin1.GetBytes(header));
+        foreach (var value in values)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(word, value);
+            stream.Write(word);
+        }
+        return stream.ToArray();
+    }
+
+    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
+    private static partial Regex DescrPattern();
+
+    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
+    private static partial Regex FortranPattern();
+
+    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
+    private static partial Regex ShapePattern();
+}
