@@ -31,8 +31,9 @@ public static class SequentialImportanceSampling
     public static Tensor LogWeightIncrement(Tensor x, Tensor targetMean, Tensor proposalMean, double std)
     {
         using var scope = NewDisposeScope();
-        var offset = (x - proposalMean).to(ScalarType.Float64).flatten(1);
-        var shift = (targetMean - proposalMean).to(ScalarType.Float64).flatten(1);
+        var proposal = proposalMean.to(ScalarType.Float64);
+        var offset = (x.to(ScalarType.Float64) - proposal).flatten(1);
+        var shift = (targetMean.to(ScalarType.Float64) - proposal).flatten(1);
         var variance = std * std;
         return (((offset * shift).sum(1) - 0.5 * shift.square().sum(1)) / variance).MoveToOuterDisposeScope();
     }
