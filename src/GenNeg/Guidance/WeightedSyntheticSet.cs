@@ -68,14 +68,9 @@ public sealed class WeightedSyntheticSet : IDisposable
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
-            writer.Write(Set.Drawn);
-            writer.Write(Set.PositivesDrawn);
-            writer.Write(Set.NegativesDrawn);
-            writer.Write(Set.Complete);
+            Set.WriteBody(writer);
             writer.Write(LogWeightTotal);
             writer.Write(LogWeightValid);
-            Set.Positives.Save(writer);
-            Set.Negatives.Save(writer);
             using (var positives = PositiveLogWeights.cpu()) positives.Save(writer);
             using (var negatives = NegativeLogWeights.cpu()) negatives.Save(writer);
             using var state = generator.get_state();
@@ -91,20 +86,14 @@ public sealed class WeightedSyntheticSet : IDisposable
             using var reader = new BinaryReader(File.OpenRead(path));
             if (reader.ReadString() != Magic)
                 throw new GenNegException($"'{path}' is not a synthetic data set drawn by sequential importance sampling (genneg.draw: sis)");
-            var drawn = reader.ReadInt64();
-            var positivesDrawn = reader.ReadInt64();
-            var negativesDrawn = reader.ReadInt64();
-            var complete = reader.ReadBoolean();
+            var set = SyntheticSet.ReadBody(reader, generator.device);
             var logTotal = reader.ReadDouble();
             var logValid = reader.ReadDouble();
-            var positives = LabelledSamples.Load(reader, generator.device);
-            var negatives = LabelledSamples.Load(reader, generator.device);
             var positiveLogWeights = TensorExtensionMethods.Load(reader).to(generator.device);
             var negativeLogWeights = TensorExtensionMethods.Load(reader).to(generator.device);
             using var state = TensorExtensionMethods.Load(reader);
             generator.set_state(state);
-            return new WeightedSyntheticSet(new SyntheticSet(positives, negatives, drawn, positivesDrawn, negativesDrawn, complete),
-                positiveLogWeights, negativeLogWeights, logTotal, logValid);
+            return new WeightedSyntheticSet(set, positiveLogWeights, negativeLogWeights, logTotal, logValid);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException)
         {
