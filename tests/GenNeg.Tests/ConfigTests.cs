@@ -67,7 +67,7 @@ public class ConfigTests
     [InlineData("model:\n  formalism: ddpm\n", "config key 'sampler.name': the ddpm formalism samples with ancestral or ddim, got 'heun'")]
     [InlineData("model:\n  formalism: ddpm\n  timesteps: 50\nsampler:\n  name: ddim\n  steps: 100\n", "config key 'sampler.steps' must be between 1 and model.timesteps (50), got 100")]
     [InlineData("model:\n  formalism: ddpm\n  schedule: quadratic\nsampler:\n  name: ddim\n", "config key 'model.schedule' must be one of linear, cosine, got 'quadratic'")]
-    [InlineData("sampler:\n  name: ddim\n", "config key 'sampler.name': the edm formalism samples with heun, got 'ddim'")]
+    [InlineData("sampler:\n  name: ddim\n", "config key 'sampler.name': the edm formalism samples with heun or euler_maruyama, got 'ddim'")]
     [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\n  eta: -1\n", "config key 'sampler.eta' must be at least 0, got -1")]
     [InlineData("evaluate:\n  likelihood: ode\n", "config key 'evaluate.likelihood' must be one of bound, exact, got 'ode'")]
     [InlineData("evaluate:\n  ode_solver: rk4\n", "config key 'evaluate.ode_solver' must be one of adaptive, fixed, got 'rk4'")]
@@ -75,6 +75,11 @@ public class ConfigTests
     [InlineData("genneg:\n  classifier:\n    loss: hinge\n", "config key 'genneg.classifier.loss' must be one of cross_entropy, dlsm, dlsm_ce, got 'hinge'")]
     [InlineData("genneg:\n  classifier:\n    los: dlsm\n", "unknown config key 'genneg.classifier.los' (did you mean 'genneg.classifier.loss'?)")]
     [InlineData("genneg:\n  time_independent: true\n  classifier:\n    loss: dlsm\n", "config key 'genneg.classifier.loss' (dlsm) needs a time-dependent classifier; set genneg.time_independent: false")]
+    [InlineData("genneg:\n  draw: importance\n", "config key 'genneg.draw' must be one of standard, sis, got 'importance'")]
+    [InlineData("genneg:\n  draw: sis\n  sis:\n    min_ess_fraction: 2\n", "config key 'genneg.sis.min_ess_fraction' must be in [0, 1], got 2")]
+    [InlineData("genneg:\n  draw: sis\n  sis:\n    proposal: ' '\n", "config key 'genneg.sis.proposal' must name a stage or 'current'")]
+    [InlineData("genneg:\n  draw: sis\n  classifier:\n    loss: dlsm\n", "config key 'genneg.draw' (sis) trains with per-example weights, which genneg.classifier.loss 'dlsm' does not take; use cross_entropy")]
+    [InlineData("genneg:\n  sis:\n    proposl: current\n", "unknown config key 'genneg.sis.proposl' (did you mean 'genneg.sis.proposal'?)")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {

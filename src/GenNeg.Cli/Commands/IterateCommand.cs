@@ -12,6 +12,14 @@ internal sealed class IterateCommand : Command
     private readonly Option<int> iterations = new("--iterations", "-k") { Description = "Iterations to run in a row", DefaultValueFactory = _ => 1 };
     private readonly Option<int?> perClass = new("--per-class") { Description = "N: valid and invalid samples each in the classifier's data set (default: genneg.per_class)" };
     private readonly Option<string?> stage = new("--stage") { Description = "Stage to build on (default: the newest); only for the first iteration" };
+    private readonly Option<string?> draw = new("--draw")
+    {
+        Description = "How to draw the synthetic set: standard (from the current model) or sis (sequential importance sampling from a proposal; default: genneg.draw)",
+    };
+    private readonly Option<string?> proposal = new("--proposal")
+    {
+        Description = "With --draw sis: the proposal stage (default: genneg.sis.proposal, the baseline), or current for the stage built on at genneg.sis.proposal_guidance_scale",
+    };
     private readonly Option<string[]> set = CommonOptions.Set();
     private readonly Option<string?> device = CommonOptions.Device();
     private readonly Option<bool> discard = new("--discard") { Description = "Delete the unfinished iteration (interrupted or failed) instead of resuming it, then stop" };
@@ -24,6 +32,8 @@ internal sealed class IterateCommand : Command
         Options.Add(iterations);
         Options.Add(perClass);
         Options.Add(stage);
+        Options.Add(draw);
+        Options.Add(proposal);
         Options.Add(set);
         Options.Add(device);
         Options.Add(discard);
@@ -40,6 +50,8 @@ internal sealed class IterateCommand : Command
             var overrides = CommonOptions.Overrides(parse, set, device);
             if (parse.GetValue(oracle) is { } name) overrides.Add($"oracle={name}");
             if (parse.GetValue(perClass) is { } n) overrides.Add($"genneg.per_class={n}");
+            if (parse.GetValue(draw) is { } method) overrides.Add($"genneg.draw={method}");
+            if (parse.GetValue(proposal) is { } proposalStage) overrides.Add($"genneg.sis.proposal={proposalStage}");
 
             var workflow = new GenNegIteration(loggers, environment.Registries);
             for (var i = 0; i < count; i++)
@@ -51,6 +63,10 @@ internal sealed class IterateCommand : Command
                 environment.Output.WriteLine(
                     $"{result.Stage.Name}: alpha {c.Alpha:F4} ({c.Drawn:N0} drawn, {c.NegativesDrawn:N0} invalid), drawing {c.DrawSeconds:F0} s, " +
                     $"classifier {c.TrainSeconds:F0} s; {m.Summary}, sampling {m.SamplingSeconds:F0} s");
+                if (c.Importance is { } sis)
+                    environment.Output.WriteLine(
+                        $"{result.Stage.Name}: drawn by sequential importance sampling from {sis.Proposal} with {sis.Sampler} over {sis.Steps} steps; " +
+                        $"effective sample size {sis.PositiveEss:N0} of {c.TrainPositives:N0} valid, {sis.NegativeEss:N0} of {c.TrainNegatives:N0} invalid");
             }
             return ExitCodes.Success;
         }, RunAccess.Write, "the iteration's draws and classifier checkpoint are saved; run iterate again with the same options to continue it, " +

@@ -82,6 +82,16 @@ public static class ConfigValidator
             throw new GenNegException($"config key 'genneg.classifier.cross_entropy_weight' must be at least 0, got {g.Classifier.CrossEntropyWeight}");
         if (g.Classifier.Loss != "cross_entropy" && g.TimeIndependent)
             throw new GenNegException($"config key 'genneg.classifier.loss' ({g.Classifier.Loss}) needs a time-dependent classifier; set genneg.time_independent: false");
+        OneOf("genneg.draw", g.Draw, DrawMethods.Names);
+        if (g.Draw == DrawMethods.Sis)
+        {
+            if (string.IsNullOrWhiteSpace(g.Sis.Proposal)) throw new GenNegException("config key 'genneg.sis.proposal' must name a stage or 'current'");
+            InRange("genneg.sis.min_ess_fraction", g.Sis.MinEssFraction, 0, 1);
+            if (g.Ablation == Ablations.Imbalanced)
+                throw new GenNegException("config key 'genneg.draw' (sis) draws balanced sets only; the imbalanced ablation needs genneg.draw: standard");
+            if (g.Classifier.Loss != "cross_entropy")
+                throw new GenNegException($"config key 'genneg.draw' (sis) trains with per-example weights, which genneg.classifier.loss '{g.Classifier.Loss}' does not take; use cross_entropy");
+        }
         Training("distill", c.Distill);
         if (c.Report.Delta <= 0 || c.Report.Delta >= 1)
             throw new GenNegException($"config key 'report.delta' must be in (0, 1), got {c.Report.Delta}");

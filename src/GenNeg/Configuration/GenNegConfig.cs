@@ -103,7 +103,7 @@ public record TrainConfig
 
 public sealed record SamplerConfig
 {
-    /// <summary>Sampler: heun (EDM's stochastic second-order sampler); ancestral or ddim for DDPM.</summary>
+    /// <summary>Sampler: heun (EDM's stochastic second-order sampler) or euler_maruyama (its reverse SDE, first order) for EDM; ancestral or ddim for DDPM.</summary>
     public string Name { get; init; } = "heun";
     /// <summary>Steps; for DDPM at most model.timesteps (fewer visit evenly spaced steps).</summary>
     public int Steps { get; init; } = 100;
@@ -179,6 +179,24 @@ public sealed record GenNegIterationConfig
     public double GuidanceScale { get; init; } = 1.0;
     /// <summary>Classifier training; the classifier shares the denoiser's backbone shape, with one output. Paper: 20k steps at batch 8192, lr 3e-3.</summary>
     public ClassifierTrainConfig Classifier { get; init; } = new() { Iterations = 20_000, BatchSize = 8192, LearningRate = 3e-3 };
+    /// <summary>
+    /// How the synthetic set is drawn: standard (from the current model until N of each class, Algorithm 1) or sis
+    /// (sequential importance sampling from a proposal that infracts more often, each draw weighted towards the current
+    /// model; Appendix D.2, keys under genneg.sis).
+    /// </summary>
+    public string Draw { get; init; } = "standard";
+    public ImportanceDrawingConfig Sis { get; init; } = new();
+}
+
+/// <summary>Sequential importance sampling of the synthetic set (genneg.draw: sis).</summary>
+public sealed record ImportanceDrawingConfig
+{
+    /// <summary>The proposal: a stage of the run (default the baseline), or current for the stage being built on at proposal_guidance_scale.</summary>
+    public string Proposal { get; init; } = "baseline";
+    /// <summary>proposal current only: the scale of its classifier stack's guidance (0 drops it; negative pushes towards infractions).</summary>
+    public double ProposalGuidanceScale { get; init; }
+    /// <summary>Warn when a class's effective sample size (sum w)^2 / sum w^2 falls below this fraction of its kept samples.</summary>
+    public double MinEssFraction { get; init; } = 0.1;
 }
 
 /// <summary>Classifier training: the training keys plus the classifier's loss.</summary>

@@ -53,6 +53,8 @@ public sealed class DdpmFormalism(DdpmSchedule schedule, string prediction = Ddp
             $"config key 'sampler.name': the ddpm formalism samples with {AncestralSampler.Name} or {DdimSampler.Name}, got '{sampler.Name}'"),
     };
 
+    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler) => new AncestralSampler(schedule, sampler.Steps);
+
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new ReweightedElbo(schedule, drawsPerExample);
 
     /// <summary>[sigma_1, sigma_T] on x = x_t / sqrt(abar_t); x_T ~ N(0, I) makes x ~ N(0, I / abar_T) at the top.</summary>

@@ -7,7 +7,7 @@ namespace GenNeg.Diffusion;
 
 /// <summary>
 /// EDM (Karras et al. 2022) as the Gen-neG paper uses it on the checkerboard: EDM's preconditioning and loss weight,
-/// log-uniform training noise, the Heun sampler, and the continuous-time VE ELBO.
+/// log-uniform training noise, the Heun and Euler-Maruyama samplers, and the continuous-time VE ELBO.
 /// </summary>
 public sealed class EdmFormalism(EdmPreconditioning preconditioning, LogUniformNoise noise) : IDiffusionFormalism
 {
@@ -26,8 +26,12 @@ public sealed class EdmFormalism(EdmPreconditioning preconditioning, LogUniformN
     public ISampler CreateSampler(SamplerConfig sampler) => sampler.Name switch
     {
         HeunSampler.Name => new HeunSampler(new HeunSettings(sampler.Steps, noise.SigmaMax, noise.SigmaMin, sampler.Churn)),
-        _ => throw new GenNegException($"config key 'sampler.name': the edm formalism samples with {HeunSampler.Name}, got '{sampler.Name}'"),
+        EulerMaruyamaSampler.Name => CreateImportanceSampler(sampler),
+        _ => throw new GenNegException(
+            $"config key 'sampler.name': the edm formalism samples with {HeunSampler.Name} or {EulerMaruyamaSampler.Name}, got '{sampler.Name}'"),
     };
+
+    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler) => new EulerMaruyamaSampler(sampler.Steps, noise.SigmaMax, noise.SigmaMin);
 
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new VeElbo(noise, drawsPerExample);
 

@@ -27,6 +27,12 @@ public interface IDiffusionFormalism
     /// <summary>The configured sampler; a sampler this formalism does not have is a config error naming sampler.name.</summary>
     ISampler CreateSampler(SamplerConfig sampler);
 
+    /// <summary>
+    /// The formalism's sampler with Gaussian steps at sampler.steps (EDM: Euler-Maruyama, DDPM: ancestral), which
+    /// sequential importance sampling uses whatever sampler the config names for evaluation.
+    /// </summary>
+    IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler);
+
     /// <summary>The likelihood figure reported for a stage: EDM's ELBO, DDPM's r-ELBO.</summary>
     LikelihoodBound CreateLikelihood(int drawsPerExample);
 

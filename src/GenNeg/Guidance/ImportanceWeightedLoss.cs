@@ -34,11 +34,16 @@ public sealed class ImportanceWeightedLoss
     /// <param name="logits">[B] or [B, *E]</param>
     /// <param name="labels">labels shaped like the logits, 1 = valid, 0 = infraction (float)</param>
     /// <param name="sampleLabels">each sample's label [B] (1 iff all its elements are valid), which picks its class weight</param>
+    /// <param name="exampleWeights">
+    /// per-sample importance weights [B], each class normalised to mean 1 (a set drawn by sequential importance
+    /// sampling: they make each class's distribution the target model's), or null for equally weighted draws
+    /// </param>
     /// <returns>the weighted loss of each example (or element), shaped like the logits</returns>
-    public Tensor Compute(Tensor logits, Tensor labels, Tensor sampleLabels)
+    public Tensor Compute(Tensor logits, Tensor labels, Tensor sampleLabels, Tensor? exampleWeights = null)
     {
         using var scope = NewDisposeScope();
-        var weights = PerSample.Broadcast(sampleLabels * PositiveWeight + (1 - sampleLabels) * NegativeWeight, logits);
+        var classWeights = sampleLabels * PositiveWeight + (1 - sampleLabels) * NegativeWeight;
+        var weights = PerSample.Broadcast(exampleWeights is null ? classWeights : classWeights * exampleWeights, logits);
         var crossEntropy = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None);
         return (weights * crossEntropy).MoveToOuterDisposeScope();
     }

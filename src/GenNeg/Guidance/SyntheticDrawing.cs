@@ -67,12 +67,7 @@ public sealed class SyntheticSet : IDisposable
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
-            writer.Write(Drawn);
-            writer.Write(PositivesDrawn);
-            writer.Write(NegativesDrawn);
-            writer.Write(Complete);
-            Positives.Save(writer);
-            Negatives.Save(writer);
+            WriteBody(writer);
             using var state = generator.get_state();
             state.Save(writer);
         });
@@ -88,20 +83,37 @@ public sealed class SyntheticSet : IDisposable
             if (magic == EarlierMagic)
                 throw new GenNegException($"'{path}' was written by an earlier GenNeg version (synthetic set format 1); delete it to draw the set again");
             if (magic != Magic) throw new GenNegException($"'{path}' is not a GenNeg synthetic data set");
-            var drawn = reader.ReadInt64();
-            var positivesDrawn = reader.ReadInt64();
-            var negativesDrawn = reader.ReadInt64();
-            var complete = reader.ReadBoolean();
-            var positives = LabelledSamples.Load(reader, generator.device);
-            var negatives = LabelledSamples.Load(reader, generator.device);
+            var set = ReadBody(reader, generator.device);
             using var state = TensorExtensionMethods.Load(reader);
             generator.set_state(state);
-            return new SyntheticSet(positives, negatives, drawn, positivesDrawn, negativesDrawn, complete);
+            return set;
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException)
         {
             throw new GenNegException($"cannot read synthetic data set '{path}': {e.Message}");
         }
+    }
+
+    /// <summary>The counts and both classes, as draws.bin holds them after its magic (a weighted set's file too).</summary>
+    internal void WriteBody(BinaryWriter writer)
+    {
+        writer.Write(Drawn);
+        writer.Write(PositivesDrawn);
+        writer.Write(NegativesDrawn);
+        writer.Write(Complete);
+        Positives.Save(writer);
+        Negatives.Save(writer);
+    }
+
+    internal static SyntheticSet ReadBody(BinaryReader reader, Device device)
+    {
+        var drawn = reader.ReadInt64();
+        var positivesDrawn = reader.ReadInt64();
+        var negativesDrawn = reader.ReadInt64();
+        var complete = reader.ReadBoolean();
+        var positives = LabelledSamples.Load(reader, device);
+        var negatives = LabelledSamples.Load(reader, device);
+        return new SyntheticSet(positives, negatives, drawn, positivesDrawn, negativesDrawn, complete);
     }
 
     public void Dispose()

@@ -121,6 +121,9 @@ public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<Cla
 /// <param name="DrawSeconds">wall time of drawing its data</param>
 /// <param name="TrainSeconds">wall time of training it</param>
 /// <param name="Head">by_sample or by_element (format-1 manifests: by_sample)</param>
+/// <param name="Importance">how its set was drawn by sequential importance sampling (null: drawn from the model itself;
+/// then Alpha is the self-normalised weighted valid rate, and the draw counts are the proposal's)</param>
 public sealed record ClassifierRecord(
     string Weights, double Alpha, long Drawn, long PositivesDrawn, long NegativesDrawn, long TrainPositives, long TrainNegatives,
-    string Ablation, bool TimeIndependent, long Seed, double DrawSeconds, double TrainSeconds, string Head = ClassifierHead.BySample);
+    string Ablation, bool TimeIndependent, long Seed, double DrawSeconds, double TrainSeconds, string Head = ClassifierHead.BySample,
+    ImportanceDrawingRecord? Importance = null);

@@ -11,7 +11,7 @@ namespace GenNeg.Sampling;
 /// beta = 1 - abar_t / abar_s (Nichol &amp; Dhariwal 2021, Section 4). Guidance arrives through the guided epsilon, which moves
 /// the mean by beta_t / sqrt(alpha_t) g: Dhariwal &amp; Nichol's Sigma_t g to first order in beta_t.
 /// </summary>
-public sealed class AncestralSampler : ISampler
+public sealed class AncestralSampler : IGaussianStepSampler
 {
     public const string Name = "ancestral";
 
@@ -25,6 +25,8 @@ public sealed class AncestralSampler : ISampler
     }
 
     public int Steps => visited.Length;
+
+    public string Label => Name;
 
     public int Evaluations => visited.Length;
 
@@ -41,6 +43,17 @@ public sealed class AncestralSampler : ISampler
         var beta = Beta(t, s);
         var (epsilon, _) = DdpmSteps.Predict(denoiser, schedule, xt, condition, t);
         return ((xt - beta / Math.Sqrt(1 - schedule.AlphaBar(t)) * epsilon) / Math.Sqrt(1 - beta)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x_T is the noise itself.</summary>
+    public Tensor Start(Tensor noise) => noise.alias();
+
+    /// <summary>Step <paramref name="index"/> from the top: N(mean of p(x_s | x_t), beta I), deterministic (z = 0) into t = 0.</summary>
+    public GaussianStep Step(IDenoiser denoiser, Tensor x, Condition condition, int index)
+    {
+        var t = visited[visited.Length - 1 - index];
+        var s = index == visited.Length - 1 ? 0 : visited[visited.Length - 2 - index];
+        return new GaussianStep(Mean(denoiser, x, condition, t, s), s > 0 ? Math.Sqrt(Beta(t, s)) : 0);
     }
 
     private double Beta(int t, int s) => 1 - schedule.AlphaBar(t) / schedule.AlphaBar(s);

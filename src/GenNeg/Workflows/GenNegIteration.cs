@@ -59,23 +59,31 @@ public sealed class GenNegIteration
         // Lines 6-9: synthetic data from the current model, alpha from all draws.
         var drawClock = Stopwatch.StartNew();
         var balanced = settings.Ablation != Ablations.Imbalanced;
-        using var synthetic = DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation);
+        // With genneg.draw: sis the set comes from a proposal's trajectories, each weighted towards the current model (Appendix D.2).
+        var (weighted, importance) = settings.Draw == DrawMethods.Sis
+            ? ImportanceDraw.Draw(run, experiment, from, name, folder, oracle, generator, progress, logger, cancellation)
+            : (null, null);
+        using var weightedSet = weighted;
+        using var drawnSet = weighted is null ? DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation) : null;
+        var synthetic = weighted?.Set ?? drawnSet!;
+        var alpha = weighted?.Alpha ?? synthetic.Alpha;
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;
         logger.LogInformation("{Stage}: drew {Drawn} samples, {Positives} valid and {Negatives} invalid: alpha = {Alpha:F4}",
-            name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, synthetic.Alpha);
+            name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, alpha);
         IterationFolder.SaveState(run, folder, state with { EarlierDrawSeconds = drawSeconds });
 
         // Lines 10-17: the classifier on noised synthetic data, Eq. 11's weights unless an ablation drops them.
         var trainClock = Stopwatch.StartNew();
-        var loss = settings.Ablation == Ablations.None ? ImportanceWeightedLoss.ForAlpha(synthetic.Alpha) : ImportanceWeightedLoss.Unweighted();
+        var loss = settings.Ablation == Ablations.None ? ImportanceWeightedLoss.ForAlpha(alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
-        TrainClassifier(run, experiment, from, folder, synthetic, loss, state.Seed, generator, progress, cancellation);
+        using var exampleWeights = weighted?.ExampleWeights();
+        TrainClassifier(run, experiment, from, folder, synthetic, loss, exampleWeights, state.Seed, generator, progress, cancellation);
         var trainSeconds = trainClock.Elapsed.TotalSeconds;
 
         // Line 18: stack it onto the current model, then measure the new stage.
-        var classifier = new ClassifierRecord(weights, synthetic.Alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
+        var classifier = new ClassifierRecord(weights, alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
             synthetic.Positives.Count, synthetic.Negatives.Count, settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds,
-            settings.Head);
+            settings.Head, importance);
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
@@ -98,11 +106,12 @@ public sealed class GenNegIteration
 
     /// <summary>
     /// Trains the classifier on the balanced set's noised samples. A by-element head learns each element's label; the
-    /// importance weights stay per sample (see <see cref="ImportanceWeightedLoss"/>).
+    /// importance weights stay per sample (see <see cref="ImportanceWeightedLoss"/>), and so do the per-example weights of
+    /// a set drawn by sequential importance sampling (<paramref name="exampleWeights"/>, positives then negatives).
     /// </summary>
     private void TrainClassifier(
-        RunFolder run, Experiment experiment, StageRecord from, string folder, SyntheticSet synthetic, ImportanceWeightedLoss loss, long seed,
-        Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
+        RunFolder run, Experiment experiment, StageRecord from, string folder, SyntheticSet synthetic, ImportanceWeightedLoss loss,
+        Tensor? exampleWeights, long seed, Generator generator, IWorkflowProgress progress, CancellationToken cancellation)
     {
         var config = experiment.Config;
         var settings = config.Genneg;
@@ -137,7 +146,10 @@ public sealed class GenNegIteration
             var condition = conditions.Select(index);
             var y = labels.Rows(index);
             var sampleY = sampleLabels.Rows(index);
-            if (dlsm is null) return loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY).mean();
+            if (dlsm is null)
+                return (exampleWeights is null
+                    ? loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY)
+                    : loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY, exampleWeights.Rows(index))).mean();
             Tensor denoised;
             using (no_grad()) denoised = current!.Denoiser.Denoise(noisy, sigma, condition);
             return dlsm.Compute(classifier, noisy, sigma, condition, x0, y, sampleY, denoised).mean();

@@ -45,6 +45,7 @@ public static class IterationFolder
         var statePath = run.PathOf(folder + "iteration.json");
         var wanted = run.LoadConfig(request.Overrides);
         Experiment.CheckNames(wanted, registries);
+        ImportanceDraw.CheckProposal(run, wanted);
         if (File.Exists(configPath) && File.Exists(statePath))
         {
             var saved = ConfigLoader.LoadFile(configPath);

@@ -37,6 +37,8 @@ public sealed class ShardDraw
         if (File.Exists(run.PathOf(iteration.Folder + "draws.bin")))
             throw new GenNegException($"'{iteration.Name}' already has its synthetic set (draws.bin); run genneg iterate, or delete that file to draw in shards");
         var config = iteration.Config;
+        if (config.Genneg.Draw == DrawMethods.Sis)
+            throw new GenNegException("genneg draw shards only the standard drawing (genneg.draw: standard); with genneg.draw: sis run genneg iterate, which draws unsharded");
         var plan = IterationShards.Plan(config);
         var name = IterationShards.FileOf(iteration, request.Shard);
         var path = run.PathOf(name);
