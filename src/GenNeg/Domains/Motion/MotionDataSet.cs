@@ -101,7 +101,11 @@ public sealed class MotionDataSet : IDataSet
         new Random(unchecked((int)seed)).Shuffle(order);
         var held = Math.Clamp((int)Math.Round(count * motion.ValidationFraction), 1, count - 1);
         using var all = tensor(loaded.Positions).reshape(count, motion.Frames, loaded.Joints * 3);
-        Tensor rows(int[] index) => all.index_select(0, tensor(index.Select(i => (long)i).ToArray()));
+        Tensor rows(int[] index)
+        {
+            using var selected = tensor(index.Select(i => (long)i).ToArray(), device: all.device);
+            return all.Rows(selected);
+        }
         var validationIndex = order[..held];
         var trainIndex = order[held..];
         return (rows(trainIndex), trainIndex.Select(i => loaded.Actions[i]).ToArray(), rows(validationIndex), validationIndex.Select(i => loaded.Actions[i]).ToArray(),
