@@ -71,6 +71,13 @@ public class LikelihoodTests
         }
         var estimate = likelihood.Estimate(new CorrelatedGaussianDenoiser(), data, generator);
         Assert.Equal(estimate.Nats / (2 * Math.Log(2)), estimate.BitsPerDimension, 12);
+        if (exactUpTo > 0)
+        {
+            // The median and the worst example are the closed form's, within the solver's 0.01 nats.
+            var closedForm = expected.data<double>().ToArray();
+            Assert.True(Math.Abs(Medians.Of(closedForm) - estimate.MedianNats!.Value) < 0.01, $"median {estimate.MedianNats}");
+            Assert.True(Math.Abs(closedForm.Max() - estimate.WorstNats!.Value) < 0.01, $"worst {estimate.WorstNats}");
+        }
         Assert.Equal(adaptive ? estimate.EvaluationsPerExample : 1 + 6 * 48, estimate.EvaluationsPerExample, 9);
     }
 

@@ -30,8 +30,11 @@ public sealed record OdeSettings(
 /// <param name="EvaluationsPerExample">mean denoiser evaluations (each with its divergence) per example</param>
 /// <param name="Examples">held-out examples measured</param>
 /// <param name="Divergence">exact or hutchinson</param>
+/// <param name="MedianNats">the median example's NLL: a guided stack's mean can be carried by a few held-out points its
+/// classifiers wrongly call invalid, and the median shows the typical point beside it</param>
+/// <param name="WorstNats">the largest example's NLL</param>
 public sealed record NllEstimate(double Nats, double StandardError, double BitsPerDimension, double EvaluationsPerExample, long Examples,
-    string Divergence, double Seconds = 0);
+    string Divergence, double Seconds = 0, double? MedianNats = null, double? WorstNats = null);
 
 /// <summary>
 /// The model's exact log-likelihood from its probability-flow ODE (Song et al. 2021, Eq. 13 and Appendix D.2), written
@@ -95,8 +98,9 @@ public sealed class ProbabilityFlowLikelihood
         var mean = nll.mean().item<double>();
         var standardError = count > 1 ? nll.std().item<double>() / Math.Sqrt(count) : 0.0;
         var dimension = data.shape[1];
+        var values = nll.cpu().data<double>().ToArray();
         return new NllEstimate(mean, standardError, mean / (dimension * Math.Log(2)), evaluations.mean().item<double>(), count,
-            UsesExactDivergence(dimension) ? "exact" : "hutchinson", clock.Elapsed.TotalSeconds);
+            UsesExactDivergence(dimension) ? "exact" : "hutchinson", clock.Elapsed.TotalSeconds, Medians.Of(values), values.Max());
     }
 
     /// <summary>NLL in nats of each example [N] and the denoiser evaluations each needed [N], both float64.</summary>

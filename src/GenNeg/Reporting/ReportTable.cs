@@ -26,11 +26,14 @@ public static class ReportTable
             r.Stage, r.Classifiers.ToString(c), r.Parameters.ToString("N0", c), string.Create(c, $"{r.InfractionRate * 100:F3} %"),
             string.Create(c, $"{r.Mmd:0.000000} ± {r.MmdStandardError:0.000000}"),
             string.Create(c, $"{r.Elbo:F3} ± {r.ElboStandardError:F3}"),
-            .. withNll ? new[] { r.ExactNll is { } e ? string.Create(c, $"{e.Nats:F3} ± {e.StandardError:F3}") : "" } : [],
+            .. withNll ? new[] { r.ExactNll is { } e ? NllCell(e, c) : "" } : [],
             r.StepLatencyMs.ToString("F2", c), r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never",
             r.ExpectedRunsPerValid.ToString("F4", c),
         ];
     }
+
+    private static string NllCell(Metrics.NllEstimate e, CultureInfo c) =>
+        string.Create(c, $"{e.Nats:F3} ± {e.StandardError:F3}") + (e.MedianNats is { } median ? string.Create(c, $" (median {median:F3})") : "");
 
     /// <summary>What the columns mean, one sentence each.</summary>
     public static IReadOnlyList<string> Notes(RunReportData report)
@@ -44,7 +47,7 @@ public static class ReportTable
                 ? "MMD: unbiased MMD^2 of the flattened samples against held-out data ± its standard error (0 on average for a perfect model); ELBO: continuous-time ELBO per held-out example (higher is better)."
                 : "MMD: unbiased MMD^2 of the flattened samples against held-out data ± its standard error (0 on average for a perfect model); r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).",
             .. WithNll(report)
-                ? new[] { "Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds the stochastic sampler's NLL, which equals this one only for an exact score), ± its standard error over examples." }
+                ? new[] { "Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds the stochastic sampler's NLL, which equals this one only for an exact score), ± its standard error over examples, and the median example's." }
                 : [],
             string.Create(c, $"Step latency: median wall time of one sampler step (two denoiser evaluations) at batch {report.LatencyBatchSize}, all stages timed in turns when this report was made."),
         ];

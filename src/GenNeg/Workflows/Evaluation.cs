@@ -45,7 +45,10 @@ public sealed record StageMetrics(
     /// <summary>The figures in one line, as the commands print them.</summary>
     public string Summary =>
         $"infraction rate {InfractionRate:P3}{ElementPart}{ReasonPart}, MMD {Mmd:G3} ± {MmdStandardError:G2}, {Likelihood} {Elbo:F3}" +
-        (ExactNll is { } nll ? $", NLL {nll.Nats:F3} ± {nll.StandardError:F3} nats ({nll.BitsPerDimension:F3} bits/dim, {nll.EvaluationsPerExample:F0} evaluations)" : "");
+        (ExactNll is { } nll ? $", NLL {nll.Nats:F3} ± {nll.StandardError:F3} nats{NllSpread(nll)} ({nll.BitsPerDimension:F3} bits/dim, {nll.EvaluationsPerExample:F0} evaluations)" : "");
+
+    private static string NllSpread(NllEstimate nll) =>
+        nll.MedianNats is { } median && nll.WorstNats is { } worst ? $" (median {median:F3}, worst {worst:F1})" : "";
 
     private string ElementPart => ElementInfractionRate is { } rate ? $" ({rate:P3} of elements)" : "";
 
