@@ -31,8 +31,19 @@ public sealed class RunLock : IDisposable
     /// </summary>
     /// <param name="command">what the holder is doing, as another writer should see it (e.g. the command line)</param>
     /// <param name="mayCreate">true for commands that start runs: a missing folder is created; else it is an error</param>
-    public static RunLock Acquire(string runPath, string command, bool mayCreate = true)
+    public static RunLock Acquire(string runPath, string command, bool mayCreate = true) =>
+        Take(runPath, command, mayCreate, out var holder) ?? throw new GenNegException($"run folder '{runPath}' is in use by {holder}; " +
+            "wait for it to finish or stop it (read-only commands such as stages and sample may run meanwhile)");
+
+    /// <summary>
+    /// Takes an existing folder's lock, or returns null at once when another writer holds it (named in
+    /// <paramref name="holder"/>): for a step that may leave its work to whoever holds the folder.
+    /// </summary>
+    public static RunLock? TryAcquire(string runPath, string command, out string holder) => Take(runPath, command, mayCreate: false, out holder);
+
+    private static RunLock? Take(string runPath, string command, bool mayCreate, out string holder)
     {
+        holder = "";
         if (string.IsNullOrWhiteSpace(runPath)) throw new GenNegException("--run must name a folder, got an empty path");
         var folder = Path.GetFullPath(runPath);
         string? created = null;
@@ -63,8 +74,8 @@ public sealed class RunLock : IDisposable
         }
         catch (IOException) when (File.Exists(lockPath))
         {
-            throw new GenNegException($"run folder '{runPath}' is in use by {DescribeHolder(holderPath)}; " +
-                "wait for it to finish or stop it (read-only commands such as stages and sample may run meanwhile)");
+            holder = DescribeHolder(holderPath);
+            return null;
         }
 
         try

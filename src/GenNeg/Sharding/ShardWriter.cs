@@ -4,12 +4,15 @@ using GenNeg.Sampling;
 
 namespace GenNeg.Sharding;
 
-/// <summary>Writes a shard's file atomically: a header, then each of the shard's blocks in order, with progress.</summary>
+/// <summary>
+/// Writes a shard's file atomically: a header, then each of the shard's blocks in order, with progress, then an optional
+/// trailer (e.g. what the shard spent). A process killed mid-write leaves only its temporary file, never a short part.
+/// </summary>
 internal static class ShardWriter
 {
     public static void Write(
         string path, BlockPlan plan, ShardSpec shard, Action<BinaryWriter> writeHeader, Action<BinaryWriter, long> writeBlock,
-        IProgress<SamplingProgress>? progress, CancellationToken cancellation)
+        IProgress<SamplingProgress>? progress, CancellationToken cancellation, Action<BinaryWriter>? writeTrailer = null)
     {
         var blocks = plan.BlocksOf(shard).ToList();
         var total = blocks.Sum(plan.SizeOf);
@@ -26,6 +29,7 @@ internal static class ShardWriter
                 done += plan.SizeOf(block);
                 progress?.Report(new SamplingProgress(done, total));
             }
+            writeTrailer?.Invoke(writer);
         });
     }
 }

@@ -10,11 +10,12 @@ namespace GenNeg.Sharding;
 /// Plain sampling split over processes: <paramref name="count"/> samples in blocks of the sampler's batch size, block b
 /// from a generator seeded with <see cref="BlockSeeds.For"/>(seed, b), shard I doing the blocks b mod N == I into its
 /// own part file. Merging the parts in block order gives the same samples for any N (not those of unsharded sampling,
-/// which draws every batch from one stream).
+/// which draws every batch from one stream). Used by genneg sample and genneg evaluate; a part ends with the seconds its
+/// shard spent sampling.
 /// </summary>
 public static class ShardedSampling
 {
-    private const string Magic = "GENNEG-SAMPLE-SHARD-1";
+    private const string Magic = "GENNEG-SAMPLE-SHARD-2";
 
     public static BlockPlan Plan(long count, int batchSize) => new(batchSize, count, (count + batchSize - 1) / batchSize);
 
@@ -22,15 +23,18 @@ public static class ShardedSampling
         ISampler sampler, IDenoiser denoiser, long[] sampleShape, Condition pool, BlockPlan plan, long seed, ShardSpec shard,
         string fingerprint, string path, Device device, IProgress<SamplingProgress>? progress = null, CancellationToken cancellation = default)
     {
+        var sampling = new System.Diagnostics.Stopwatch();
         ShardWriter.Write(path, plan, shard, writer =>
         {
             writer.Write(Magic);
             writer.Write(fingerprint);
         }, (writer, block) =>
         {
+            sampling.Start();
             using var generator = new Generator((ulong)BlockSeeds.For(seed, block), device);
             using var drawn = SamplerBatch.Draw(sampler, denoiser, plan.SizeOf(block), sampleShape, pool, generator);
             using var samples = drawn.Samples.cpu();
+            sampling.Stop();
             writer.Write(block);
             samples.Save(writer);
             writer.Write(drawn.Condition.Names.Count());
@@ -40,11 +44,28 @@ public static class ShardedSampling
                 using var row = value.cpu();
                 row.Save(writer);
             }
-        }, progress, cancellation);
+        }, progress, cancellation, writer => writer.Write(sampling.Elapsed.TotalSeconds));
     }
 
-    /// <summary>All parts' samples (on the CPU) in block order; one-line errors for a foreign or short part.</summary>
-    public static DrawnSamples Merge(IReadOnlyList<(string Path, string Name)> parts, string fingerprint, BlockPlan plan)
+    /// <summary>The fingerprint a part was written under, or null when the file is not a (readable) sample part.</summary>
+    public static string? ReadFingerprint(string path)
+    {
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            return reader.ReadString() == Magic ? reader.ReadString() : null;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// All parts' samples (on the CPU) in block order, and the seconds the shards spent sampling, summed; one-line errors
+    /// naming a part that is foreign, short or out of order.
+    /// </summary>
+    public static (DrawnSamples Samples, double SamplingSeconds) Merge(IReadOnlyList<(string Path, string Name)> parts, string fingerprint, BlockPlan plan)
     {
         var readers = parts.Select(p => new BinaryReader(File.OpenRead(p.Path))).ToList();
         var blocks = new List<DrawnSamples>();
@@ -52,8 +73,17 @@ public static class ShardedSampling
         {
             for (var i = 0; i < parts.Count; i++)
             {
-                if (readers[i].ReadString() != Magic || readers[i].ReadString() != fingerprint)
-                    throw new GenNegException($"sample part '{parts[i].Name}' belongs to another sampling job (stage, seed, count or shards differ); delete it");
+                string? found;
+                try
+                {
+                    found = readers[i].ReadString() == Magic ? readers[i].ReadString() : null;
+                }
+                catch (EndOfStreamException)
+                {
+                    found = null;
+                }
+                if (found != fingerprint)
+                    throw new GenNegException($"part '{parts[i].Name}' belongs to another job (stage, model, config, seed or count differ) or is no sample part; delete it");
             }
             for (long block = 0; block < plan.Blocks; block++)
             {
@@ -61,7 +91,7 @@ public static class ShardedSampling
                 var reader = readers[i];
                 try
                 {
-                    if (reader.ReadInt64() != block) throw new GenNegException($"sample part '{parts[i].Name}' is out of order; delete it");
+                    if (reader.ReadInt64() != block) throw new GenNegException($"part '{parts[i].Name}' is out of order; delete it");
                     var samples = TensorExtensionMethods.Load(reader);
                     var entries = new List<KeyValuePair<string, Tensor>>();
                     for (var n = reader.ReadInt32(); n > 0; n--) entries.Add(new(reader.ReadString(), TensorExtensionMethods.Load(reader)));
@@ -69,10 +99,22 @@ public static class ShardedSampling
                 }
                 catch (EndOfStreamException)
                 {
-                    throw new GenNegException($"sample part '{parts[i].Name}' ends before block {block}; delete it");
+                    throw new GenNegException($"part '{parts[i].Name}' ends before block {block}; delete it");
                 }
             }
-            return new DrawnSamples(cat(blocks.Select(b => b.Samples).ToList(), 0), Condition.Concat(blocks.Select(b => b.Condition).ToList()));
+            var seconds = 0.0;
+            for (var i = 0; i < parts.Count; i++)
+            {
+                try
+                {
+                    seconds += readers[i].ReadDouble();
+                }
+                catch (EndOfStreamException)
+                {
+                    throw new GenNegException($"part '{parts[i].Name}' ends before its trailer; delete it");
+                }
+            }
+            return (new DrawnSamples(cat(blocks.Select(b => b.Samples).ToList(), 0), Condition.Concat(blocks.Select(b => b.Condition).ToList())), seconds);
         }
         finally
         {

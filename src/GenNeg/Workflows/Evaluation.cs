@@ -68,7 +68,7 @@ public sealed record EvaluationRequest(string RunPath, string? Stage = null, lon
 public sealed class Evaluation
 {
     /// <summary>Evaluation draws from its own stream, so its figures do not depend on what ran before.</summary>
-    private const long SeedOffset = 1_000_003;
+    internal const long SeedOffset = 1_000_003;
 
     /// <summary>Evaluation samples kept for pictures and the CSV: at most this many, and at most this many bytes.</summary>
     private const int MaxSavedSamples = 20_000;
@@ -85,6 +85,14 @@ public sealed class Evaluation
 
     public StageMetrics Run(EvaluationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
+        var (run, stage, config, samples) = Resolve(request);
+        using var experiment = Experiment.Open(config, registries);
+        return Evaluate(run, experiment, stage, samples, progress, cancellation);
+    }
+
+    /// <summary>The run, stage, config (with the request's device and likelihood) and sample count a request names.</summary>
+    internal static (RunFolder Run, StageRecord Stage, GenNegConfig Config, long Samples) Resolve(EvaluationRequest request)
+    {
         var run = RunFolder.Open(request.RunPath);
         var stage = run.Stage(request.Stage);
         var config = run.ConfigOf(stage);
@@ -96,8 +104,7 @@ public sealed class Evaluation
         }
         var samples = request.Samples ?? config.Evaluate.Samples;
         if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
-        using var experiment = Experiment.Open(config, registries);
-        return Evaluate(run, experiment, stage, samples, progress, cancellation);
+        return (run, stage, config, samples);
     }
 
     /// <summary>
@@ -110,11 +117,9 @@ public sealed class Evaluation
         var clock = Stopwatch.StartNew();
         var config = experiment.Config;
         var data = experiment.Data;
-        var oracle = experiment.Oracle;
         using var stage = LoadedStage.Load(run, experiment, record);
         using var generator = experiment.NewGenerator(config.Seed + SeedOffset);
-        var formalism = experiment.Models.Formalism;
-        var sampler = formalism.CreateSampler(config.Sampler);
+        var sampler = experiment.Models.Formalism.CreateSampler(config.Sampler);
 
         var samplingClock = Stopwatch.StartNew();
         using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, samples, data.SampleShape, data.ValidationCondition, config.Sampler.BatchSize,
@@ -122,6 +127,26 @@ public sealed class Evaluation
         DeviceSelection.Synchronize(experiment.Device);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 
+        var metrics = Measure(run, experiment, stage, drawn, sampler.Steps, generator, samplingSeconds, clock, 0, cancellation);
+        logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
+        return metrics;
+    }
+
+    /// <summary>
+    /// The figures of drawn evaluation samples (infraction rates, MMD), the likelihood figures of held-out data with
+    /// <paramref name="generator"/>'s noise, the samples kept for pictures, and all of it recorded in metrics.json.
+    /// </summary>
+    /// <param name="clock">running since the evaluation started here; Seconds is its time plus <paramref name="earlierSeconds"/></param>
+    internal static StageMetrics Measure(
+        RunFolder run, Experiment experiment, LoadedStage stage, DrawnSamples drawn, int samplingSteps, Generator generator, double samplingSeconds,
+        Stopwatch clock, double earlierSeconds, CancellationToken cancellation)
+    {
+        var config = experiment.Config;
+        var data = experiment.Data;
+        var oracle = experiment.Oracle;
+        var record = stage.Record;
+        var formalism = experiment.Models.Formalism;
+        var samples = drawn.Samples.shape[0];
         var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition);
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
         // MMD compares the data set's distance features: by default flattened samples, one point in R^(prod S) each.
@@ -134,10 +159,9 @@ public sealed class Evaluation
         var exact = config.Evaluate.Likelihood == "exact" ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
 
         var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
-            samples, sampler.Steps, samplingSeconds, clock.Elapsed.TotalSeconds, likelihood.Name, infraction.Elements,
+            samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
             infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact);
         run.RecordMetrics(record.Name, metrics);
-        logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
         return metrics;
     }
 

@@ -136,7 +136,7 @@ public sealed class SampleExport
             ShardedSampling.DrawShard(sampler, stage.Denoiser, experiment.Data.SampleShape, experiment.Data.ValidationCondition, plan, seed, shard,
                 fingerprint, PartOf(shard.Index), experiment.Device, progress, cancellation);
         var parts = Enumerable.Range(0, shard.Count).Select(i => (Path: PartOf(i), Name: PartOf(i))).ToList();
-        return parts.All(p => File.Exists(p.Path)) ? ShardedSampling.Merge(parts, fingerprint, plan) : null;
+        return parts.All(p => File.Exists(p.Path)) ? ShardedSampling.Merge(parts, fingerprint, plan).Samples : null;
     }
 
     /// <summary>The merged shards' samples in the data set's files and picture; returns their infraction rate.</summary>
