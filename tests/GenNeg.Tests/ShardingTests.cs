@@ -175,4 +175,83 @@ public class ShardingTests
         Assert.Equal(File.ReadAllText(one), File.ReadAllText(three));
         Assert.Equal(901, File.ReadAllLines(three).Length);
     }
+
+    /// <summary>The tiny baseline with evaluation batches of 100, so 700 evaluation samples make 7 blocks.</summary>
+    private static string TrainTinyBaselineForEvaluation(TempFolder folder)
+    {
+        var run = TrainTinyBaseline(folder);
+        var config = Path.Combine(run, "config.yaml");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("batch_size: 400", "batch_size: 100"));
+        return run;
+    }
+
+    private static string Figures(string run)
+    {
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!["baseline"]!.AsObject();
+        metrics.Remove("seconds");
+        metrics.Remove("sampling_seconds");
+        return metrics.ToJsonString();
+    }
+
+    [Fact]
+    public void Sharded_evaluation_gives_the_same_figures_for_one_and_three_shards_in_any_order()
+    {
+        using var folder = new TempFolder();
+        var baseline = TrainTinyBaselineForEvaluation(folder);
+        var one = Copy(baseline, folder.Combine("one"));
+        var three = Copy(baseline, folder.Combine("three"));
+        Ok("evaluate", "--run", one, "--samples", "700", "--shard", "0", "--shards", "1");
+        foreach (var i in new[] { 2, 0 })
+        {
+            var (code, output, _) = Cli("evaluate", "--run", three, "--samples", "700", "--shard", $"{i}", "--shards", "3");
+            Assert.Equal(0, code);
+            Assert.Contains("not merged yet", output);
+        }
+        Assert.False(File.Exists(Path.Combine(three, "metrics.json")));
+        // The last shard finds the run folder in use (as when a sibling merges at the same moment): it keeps its part and leaves the merge.
+        using (GenNeg.Runs.RunLock.Acquire(three, "genneg evaluate --run R merging"))
+        {
+            var busy = Cli("evaluate", "--run", three, "--samples", "700", "--shard", "1", "--shards", "3");
+            Assert.Equal(0, busy.Code);
+            Assert.Contains("drawn; 'baseline' is not merged yet: run folder in use by 'genneg evaluate --run R merging'", busy.Output);
+        }
+        Assert.False(File.Exists(Path.Combine(three, "metrics.json")));
+        var last = Cli("evaluate", "--run", three, "--samples", "700", "--shard", "1", "--shards", "3");
+        Assert.Equal(0, last.Code);
+        Assert.Contains("700 samples, 3 parts", last.Output);
+
+        Assert.Equal(Figures(one), Figures(three));
+        Assert.Contains("\"samples\":700", Figures(three));
+        Assert.Equal(File.ReadAllText(Path.Combine(one, "baseline/evaluation-samples.csv")), File.ReadAllText(Path.Combine(three, "baseline/evaluation-samples.csv")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(three, "baseline/evaluation-parts"), "*.tmp"));
+        // Merging again (a retried shard, or --merge) draws nothing and records the same figures.
+        Ok("evaluate", "--run", three, "--samples", "700", "--merge", "--shards", "3");
+        Assert.Equal(Figures(one), Figures(three));
+    }
+
+    [Fact]
+    public void Evaluate_merge_refuses_a_missing_or_foreign_part_naming_it()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaselineForEvaluation(folder);
+        var other = Copy(run, folder.Combine("other"));
+        foreach (var i in new[] { 0, 2 }) Ok("evaluate", "--run", run, "--samples", "700", "--shard", $"{i}", "--shards", "3");
+
+        var missing = Cli("evaluate", "--run", run, "--samples", "700", "--merge", "--shards", "3");
+        Assert.Equal(2, missing.Code);
+        Assert.Equal($"error: part 'baseline/evaluation-parts/samples-0001-of-0003.bin' is missing; draw it with: genneg evaluate --run {run} --stage baseline --shard 1 --shards 3",
+            missing.Error.Trim());
+
+        // A part of another evaluation (here: another sample count) is refused by its fingerprint, by the merge and by its own shard.
+        Ok("evaluate", "--run", other, "--samples", "800", "--shard", "1", "--shards", "3");
+        File.Copy(Path.Combine(other, "baseline/evaluation-parts/samples-0001-of-0003.bin"), Path.Combine(run, "baseline/evaluation-parts/samples-0001-of-0003.bin"));
+        var foreign = Cli("evaluate", "--run", run, "--samples", "700", "--merge", "--shards", "3");
+        Assert.Equal(2, foreign.Code);
+        Assert.StartsWith("error: part 'baseline/evaluation-parts/samples-0001-of-0003.bin' belongs to another job", foreign.Error.Trim());
+        Assert.Single(foreign.Error.Trim().Split('\n'));
+        var own = Cli("evaluate", "--run", run, "--samples", "700", "--shard", "1", "--shards", "3");
+        Assert.Equal(2, own.Code);
+        Assert.StartsWith("error: part 'baseline/evaluation-parts/samples-0001-of-0003.bin' belongs to another evaluation", own.Error.Trim());
+        Assert.False(File.Exists(Path.Combine(run, "metrics.json")));
+    }
 }
