@@ -472,13 +472,16 @@ public class ReliabilityTests
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
         var abandoned = Path.Combine(run, "baseline", ".training.ckpt.2147483000.tmp");   // no such process
-        var live = Path.Combine(run, "baseline", $".denoiser.bin.{Environment.ProcessId}.tmp");
-        File.WriteAllText(abandoned, "half a checkpoint");
-        File.WriteAllText(live, "being written");
+        var live = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "denoiser.bin"));
+        var otherMachine = Path.Combine(run, "baseline", ".draws.bin.0badc0de-2147483000.tmp");   // a shard elsewhere
+        var abandonedHere = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "x.bin")).Replace($"-{Environment.ProcessId}.", "-2147483000.");
+        foreach (var file in new[] { abandoned, live, otherMachine, abandonedHere }) File.WriteAllText(file, "half written");
         var evaluate = Cli("evaluate", "--run", run);
         Assert.True(evaluate.Code == 0, evaluate.Error);
         Assert.False(File.Exists(abandoned));
+        Assert.False(File.Exists(abandonedHere));
         Assert.True(File.Exists(live));
+        Assert.True(File.Exists(otherMachine));
     }
 
     [Fact]

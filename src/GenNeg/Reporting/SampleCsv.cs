@@ -64,7 +64,7 @@ public sealed class SampleCsvWriter : IDisposable
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder)) throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        var temporary = Runs.AtomicFile.TemporaryPath(path);
         FileStream stream;
         try
         {

@@ -12,7 +12,7 @@ public static class AtomicFile
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder)) throw new GenNegException($"folder '{folder}' does not exist (for '{path}')");
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        var temporary = TemporaryPath(path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -34,8 +34,20 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// The hidden file a write to <paramref name="path"/> goes through: <c>.name.HOST-PID.tmp</c>, HOST a short hash of
+    /// the machine's name, because shards on several machines share a run folder and a process id says nothing about
+    /// another machine's processes.
+    /// </summary>
+    public static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{HostTag}-{Environment.ProcessId}.tmp");
+
+    private static readonly string HostTag = Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Environment.MachineName)))[..8];
+
+    /// <summary>
     /// Removes temporary files under <paramref name="folder"/> left by writers that were killed mid-write (kill -9 runs
-    /// no cleanup); those of processes still running are kept, since they may be writing them now.
+    /// no cleanup); those of processes still running are kept, since they may be writing them now, and so are those
+    /// written on another machine, whose processes this one cannot see (names without a machine tag count as local).
     /// </summary>
     public static int RemoveAbandoned(string folder)
     {
@@ -43,7 +55,11 @@ public static class AtomicFile
         foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
         {
             var parts = Path.GetFileName(file).Split('.');
-            if (parts.Length < 4 || !int.TryParse(parts[^2], out var writer) || IsRunning(writer)) continue;
+            if (parts.Length < 4) continue;
+            var writerPart = parts[^2];
+            var dash = writerPart.IndexOf('-');
+            if (dash >= 0 && writerPart[..dash] != HostTag) continue;
+            if (!int.TryParse(writerPart[(dash + 1)..], out var writer) || IsRunning(writer)) continue;
             if (TryDelete(file)) removed++;
         }
         return removed;
