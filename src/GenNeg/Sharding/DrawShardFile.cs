@@ -32,18 +32,7 @@ public static class DrawShardFile
     }
 
     /// <summary>The header's fingerprint, or null when the file is not a shard file (or is unreadable).</summary>
-    public static string? ReadFingerprint(string path)
-    {
-        try
-        {
-            using var reader = new BinaryReader(File.OpenRead(path));
-            return reader.ReadString() == Magic ? reader.ReadString() : null;
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
-        {
-            return null;
-        }
-    }
+    public static string? ReadFingerprint(string path) => ShardWriter.ReadFingerprint(path, Magic);
 
     /// <summary>Reads a shard's blocks in order, after checking its header against what the merge expects.</summary>
     public sealed class Reader : IDisposable

@@ -32,4 +32,19 @@ internal static class ShardWriter
             writeTrailer?.Invoke(writer);
         });
     }
+
+    /// <summary>The fingerprint in the header of a file that starts with <paramref name="magic"/>, or null when the file is
+    /// another kind (or unreadable).</summary>
+    public static string? ReadFingerprint(string path, string magic)
+    {
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            return reader.ReadString() == magic ? reader.ReadString() : null;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException)
+        {
+            return null;
+        }
+    }
 }

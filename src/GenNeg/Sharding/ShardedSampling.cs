@@ -48,18 +48,7 @@ public static class ShardedSampling
     }
 
     /// <summary>The fingerprint a part was written under, or null when the file is not a (readable) sample part.</summary>
-    public static string? ReadFingerprint(string path)
-    {
-        try
-        {
-            using var reader = new BinaryReader(File.OpenRead(path));
-            return reader.ReadString() == Magic ? reader.ReadString() : null;
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
-        {
-            return null;
-        }
-    }
+    public static string? ReadFingerprint(string path) => ShardWriter.ReadFingerprint(path, Magic);
 
     /// <summary>
     /// All parts' samples (on the CPU) in block order, and the seconds the shards spent sampling, summed; one-line errors
