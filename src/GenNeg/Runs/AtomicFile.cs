@@ -41,6 +41,16 @@ public static class AtomicFile
     public static string TemporaryPath(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{HostTag}-{Environment.ProcessId}.tmp");
 
+    /// <summary>
+    /// Removes every temporary file of <paramref name="path"/>, whichever machine or process wrote it: for a retry that
+    /// is that file's only writer (a shard task run again after its node was lost).
+    /// </summary>
+    public static void RemoveTemporariesOf(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (var stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(path)}.*.tmp")) File.Delete(stale);
+    }
+
     private static readonly string HostTag = Convert.ToHexStringLower(
         System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Environment.MachineName)))[..8];
 

@@ -40,9 +40,22 @@ internal static class ShardWriter
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));
+            return ReadFingerprint(reader, magic);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The same from an open reader at the file's start, leaving it after the header.</summary>
+    public static string? ReadFingerprint(BinaryReader reader, string magic)
+    {
+        try
+        {
             return reader.ReadString() == magic ? reader.ReadString() : null;
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
+        catch (EndOfStreamException)
         {
             return null;
         }

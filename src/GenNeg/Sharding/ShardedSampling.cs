@@ -62,16 +62,7 @@ public static class ShardedSampling
         {
             for (var i = 0; i < parts.Count; i++)
             {
-                string? found;
-                try
-                {
-                    found = readers[i].ReadString() == Magic ? readers[i].ReadString() : null;
-                }
-                catch (EndOfStreamException)
-                {
-                    found = null;
-                }
-                if (found != fingerprint)
+                if (ShardWriter.ReadFingerprint(readers[i], Magic) != fingerprint)
                     throw new GenNegException($"part '{parts[i].Name}' belongs to another job (stage, model, config, seed or count differ) or is no sample part; delete it");
             }
             for (long block = 0; block < plan.Blocks; block++)

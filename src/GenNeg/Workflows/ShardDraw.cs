@@ -53,9 +53,9 @@ public sealed class ShardDraw
             return new DrawShardResult(iteration.Name, name, blocks.Count, drawn, AlreadyDrawn: true);
         }
 
-        var folder = run.EnsureFolder(IterationShards.Folder(iteration));
+        run.EnsureFolder(IterationShards.Folder(iteration));
         // A task killed mid-write (SIGKILL, node lost) leaves its temporary file behind; the retry removes it.
-        foreach (var stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(path)}.*.tmp")) File.Delete(stale);
+        AtomicFile.RemoveTemporariesOf(path);
         using var experiment = Experiment.Open(config, registries);
         var from = run.Stage(iteration.State.BaseStage);
         using var current = LoadedStage.Load(run, experiment, from);

@@ -72,9 +72,9 @@ public sealed class ShardedEvaluation
         if (shard is { } mine && !alreadyDrawn)
         {
             var name = NameOf(mine.Index);
-            var folder = run.EnsureFolder(PartsFolder(record.Name));
+            run.EnsureFolder(PartsFolder(record.Name));
             // A shard killed mid-write (SIGKILL, node lost) leaves only its temporary file behind; the retry removes it.
-            foreach (var stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(name)}.*.tmp")) File.Delete(stale);
+            AtomicFile.RemoveTemporariesOf(run.PathOf(name));
             ShardedSampling.DrawShard(sampler, stage.Denoiser, experiment.Data.SampleShape, experiment.Data.ValidationCondition, plan, seed, mine,
                 fingerprint, run.PathOf(name), experiment.Device, (progress ?? IWorkflowProgress.None).Sampling($"evaluate {record.Name} {mine}"), cancellation);
             logger.LogInformation("{Stage}: drew {Shard} of the evaluation samples ({Blocks} of {AllBlocks} blocks) into {Part}",
