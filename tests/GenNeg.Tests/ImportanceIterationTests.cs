@@ -45,6 +45,18 @@ public class ImportanceIterationTests
         Assert.InRange(classifier.Alpha, 0, 1);
         Assert.Null(stage.Classifiers[0].Importance);
         Assert.Contains("draw: sis", File.ReadAllText(Path.Combine(run, "genneg-2/config.yaml")));
+
+        // The drawing table and picture: one row per iteration, each with its method, counts and ESS.
+        var plot = folder.Combine("drawing.png");
+        var table = Succeeds("stages", "--run", run, "--compare", run, "--plot", plot);
+        Assert.Contains($"| run | 1 | standard | {stage.Classifiers[0].Drawn:N0} | 40 + 40 | - / - |", table);
+        Assert.Contains($"| run | 2 | sis from baseline | {classifier.Drawn:N0} | 40 + 40 | {sis.PositiveEss:N0} / {sis.NegativeEss:N0} |", table);
+        Assert.Equal(4, table.Split('\n').Count(line => line.StartsWith("| run | ")));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(plot)[..4]);
+        var (code, _, error) = Cli("stages", "--run", run, "--compare", folder.Combine("missing"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("missing", error);
+        Assert.DoesNotContain("   at ", error);
     }
 
     [Fact]

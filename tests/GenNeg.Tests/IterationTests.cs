@@ -108,6 +108,10 @@ public class IterationTests
         Assert.Equal("drew 400 samples and found 400 valid and 0 invalid, short of 10 of each: the model almost never produces " +
                      "the rarer class; raise genneg.max_draws or lower genneg.min_per_class", error.Message);
         Assert.Equal(["baseline"], RunFolder.Open(run).LoadManifest().Stages.Select(s => s.Name));
+        // The time spent drawing is kept for the resumed iteration, which records the whole drawing time.
+        var state = File.ReadAllText(Path.Combine(run, "genneg-1", "iteration.json"));
+        var earlier = System.Text.Json.JsonDocument.Parse(state).RootElement.GetProperty("earlier_draw_seconds").GetDouble();
+        Assert.True(earlier > 0, state);
     }
 
     [Fact]

@@ -44,8 +44,8 @@ public static class ReportTable
             string.Create(c, $"Parallel samples for one valid: the smallest n with (infraction rate)^n <= delta = {report.Delta:G3}, i.e. ceil(log delta / log eps)."),
             "Runs per valid: expected sampler runs per valid sample in a rejection loop, 1 / (1 - eps).",
             report.Likelihood == "ELBO"
-                ? "MMD: unbiased MMD^2 of the flattened samples against held-out data ± its standard error (0 on average for a perfect model); ELBO: continuous-time ELBO per held-out example (higher is better)."
-                : "MMD: unbiased MMD^2 of the flattened samples against held-out data ± its standard error (0 on average for a perfect model); r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).",
+                ? "MMD: unbiased MMD^2 of the samples' distance features (the flattened samples unless the data set defines its own) against held-out data ± its standard error (0 on average for a perfect model); ELBO: continuous-time ELBO per held-out example (higher is better)."
+                : "MMD: unbiased MMD^2 of the samples' distance features (the flattened samples unless the data set defines its own) against held-out data ± its standard error (0 on average for a perfect model); r-ELBO: minus the diffusion loss with uniform weighting over t, per held-out example (higher is better).",
             .. WithNll(report)
                 ? new[] { "Exact NLL: negative log-likelihood of held-out examples from the probability-flow ODE (lower is better; -ELBO bounds the stochastic sampler's NLL, which equals this one only for an exact score), ± its standard error over examples, and the median example's." }
                 : [],

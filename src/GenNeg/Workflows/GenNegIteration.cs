@@ -60,11 +60,15 @@ public sealed class GenNegIteration
         var drawClock = Stopwatch.StartNew();
         var balanced = settings.Ablation != Ablations.Imbalanced;
         // With genneg.draw: sis the set comes from a proposal's trajectories, each weighted towards the current model (Appendix D.2).
-        var (weighted, importance) = settings.Draw == DrawMethods.Sis
-            ? ImportanceDraw.Draw(run, experiment, from, name, folder, oracle, generator, progress, logger, cancellation)
-            : (null, null);
+        var (weighted, importance, drawn) = RecordingDrawTime(run, folder, state, drawClock, () =>
+        {
+            var (weighted, importance) = settings.Draw == DrawMethods.Sis
+                ? ImportanceDraw.Draw(run, experiment, from, name, folder, oracle, generator, progress, logger, cancellation)
+                : (null, null);
+            return (weighted, importance, weighted is null ? DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation) : null);
+        });
         using var weightedSet = weighted;
-        using var drawnSet = weighted is null ? DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation) : null;
+        using var drawnSet = drawn;
         var synthetic = weighted?.Set ?? drawnSet!;
         var alpha = weighted?.Alpha ?? synthetic.Alpha;
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;
@@ -89,6 +93,23 @@ public sealed class GenNegIteration
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
+    }
+
+    /// <summary>
+    /// Runs the drawing; when it stops early (interrupted, or short of genneg.min_per_class) the time it took is kept in
+    /// the iteration's state, so the resumed iteration records the whole drawing time, not only its last part.
+    /// </summary>
+    private static T RecordingDrawTime<T>(RunFolder run, string folder, IterationState state, Stopwatch clock, Func<T> draw)
+    {
+        try
+        {
+            return draw();
+        }
+        catch
+        {
+            IterationFolder.SaveState(run, folder, state with { EarlierDrawSeconds = state.EarlierDrawSeconds + clock.Elapsed.TotalSeconds });
+            throw;
+        }
     }
 
     private static SyntheticSet DrawSyntheticSet(

@@ -26,6 +26,28 @@ public class MotionDataTests
     }
 
     [Fact]
+    public void The_models_coordinates_are_the_joints_relative_to_the_pelvis_floor_point_and_map_back_to_metres()
+    {
+        // Two joints: the pelvis at (3, 1, -2), a foot at (3.1, 0.02, -1.9): the foot becomes (0.1, 0.02, 0.1), the pelvis stays.
+        using var metres = tensor(new float[] { 3, 1, -2, 3.1f, 0.02f, -1.9f }).reshape(1, 1, 6);
+        using var relative = MotionWorld.RootRelative(metres, -1);
+        Assert.Equal(new[] { 3, 1, -2, 0.1f, 0.02f, 0.1f }, relative.data<float>().ToArray(), new FloatTolerance(1e-6f));
+        using var back = MotionWorld.RootRelative(relative, +1);
+        Assert.Equal(metres.data<float>().ToArray(), back.data<float>().ToArray(), new FloatTolerance(1e-6f));
+
+        using var data = new MotionDataSet().Load(Config().Data);
+        var world = (MotionWorld)data.World!;
+        using var roundTrip = world.ToModel(world.ToMetres(data.Validation));
+        Assert.True((roundTrip - data.Validation).abs().max().item<float>() < 1e-4f);
+        // The walks and runs travel metres, yet every joint stays within a body's reach of its pelvis's floor point.
+        using var joints = world.ToMetres(data.Train).reshape(200, 16, 22, 3);
+        var pelvisTravel = (joints[.., -1, 0] - joints[.., 0, 0]).norm(1).max().item<float>();
+        using var local = MotionWorld.RootRelative(world.ToMetres(data.Train), -1).reshape(200, 16, 22, 3);
+        var reach = local[.., .., 1..].index_select(3, tensor(new long[] { 0, 2 })).abs().max().item<float>();
+        Assert.True(pelvisTravel > 2 && reach < 1.2f, $"pelvis travels up to {pelvisTravel} m, joints reach {reach} m");
+    }
+
+    [Fact]
     public void The_distance_compares_per_frame_poses_and_velocities_and_tells_noise_from_data()
     {
         var dataSet = new MotionDataSet();

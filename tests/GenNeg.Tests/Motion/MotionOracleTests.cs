@@ -70,7 +70,7 @@ public class MotionOracleTests
         // Push every joint of sample 0, frame 5 one centimetre below the floor, in metres, and back to the model's space.
         using var metres = world.ToMetres(data.Train);
         metres[0, 5].index_put_(tensor(-0.01f), TensorIndex.Slice(1, null, 3));
-        using var moved = world.Scaling.Normalise(metres);
+        using var moved = world.ToModel(metres);
         var moved_verdict = oracle.Judge(moved, data.TrainCondition);
         Assert.Equal(1, moved_verdict.Valid.logical_not().sum().item<long>());
         Assert.False(moved_verdict.Valid[0, 5].item<bool>());

@@ -12,7 +12,7 @@ namespace GenNeg.Domains.Motion;
 
 /// <summary>
 /// Motion sequences (the paper's Section 4.3 on procedural figures or users' files): samples [N, F, J * 3], joint
-/// positions standardised per coordinate, condition "action" (float32 [N, C], one-hot over the action classes, so a
+/// positions relative to the pelvis's floor point and standardised per coordinate (<see cref="MotionWorld.ToModel"/>), condition "action" (float32 [N, C], one-hot over the action classes, so a
 /// backbone learns the class count from the condition's shape); one label per frame.
 /// </summary>
 public sealed class MotionDataSet : IDataSet
@@ -28,10 +28,11 @@ public sealed class MotionDataSet : IDataSet
         var (train, trainActions, validation, validationActions, names, joints) = motion.Sequences.Length == 0
             ? Generated(config)
             : FromFiles(motion, config.ValidationSeed);
-        var scaling = FeatureScaling.Fit(train);
+        FeatureScaling scaling;
+        using (var relative = MotionWorld.RootRelative(train, -1)) scaling = FeatureScaling.Fit(relative);
         var world = new MotionWorld(scaling, names, joints, motion.Fps, motion.FloorTolerance, motion.MmdFramesPerSample, default!);
         using (var features = world.FrameFeatures(train)) world = world with { DistanceScaling = FeatureScaling.Fit(features) };
-        var split = new DataSplit(scaling.Normalise(train), scaling.Normalise(validation),
+        var split = new DataSplit(world.ToModel(train), world.ToModel(validation),
             ActionCondition(trainActions, names.Count), ActionCondition(validationActions, names.Count), [motion.Frames], world);
         train.Dispose();
         validation.Dispose();

@@ -12,8 +12,10 @@ namespace GenNeg.Domains.Motion.Model;
 /// embedding and the class embedding (a linear map of the one-hot "action" condition, when the data has one) are
 /// added to every frame; residual blocks of multi-head self-attention across frames (the shared
 /// <see cref="CrossAttention"/> block attending to the layer-normed frames themselves) and a feed-forward layer; a
-/// 2-layer MLP decodes each frame. Output: the sequence's shape (denoiser), one logit per frame (the by-element
-/// classifier) or, from the mean over frames, one per sequence (by-sample). The output layer starts at zero.
+/// 2-layer MLP decodes each frame, and a linear skip adds a map of the frame's own input: a DDPM's epsilon at high noise
+/// (and x0 at low noise) is nearly the input itself, which the layer-normed trunk reproduces only roughly (without the
+/// skip, a 64-wide model's epsilon error stayed at 0.34 per coordinate even where epsilon = x_t). Output: the sequence's shape (denoiser), one logit per frame (the by-element
+/// classifier) or, from the mean over frames, one per sequence (by-sample). The output layer and the skip start at zero.
 /// </summary>
 public sealed class MotionTransformer : Backbone
 {
@@ -35,6 +37,7 @@ public sealed class MotionTransformer : Backbone
     private readonly LayerNorm finalNorm;
     private readonly Linear decodeHidden;
     private readonly Linear decodeOut;
+    private readonly Linear inputSkip;
 
     public MotionTransformer(BackboneSpec spec) : base(nameof(MotionTransformer))
     {
@@ -63,10 +66,12 @@ public sealed class MotionTransformer : Backbone
         finalNorm = LayerNorm(width);
         decodeHidden = Linear(width, width);
         decodeOut = Linear(width, spec.Output == BackboneOutput.Sample ? features : 1);
+        inputSkip = Linear(features, spec.Output == BackboneOutput.Sample ? features : 1, hasBias: false);
         using (no_grad())
         {
             decodeOut.weight!.zero_();
             decodeOut.bias!.zero_();
+            inputSkip.weight!.zero_();
         }
         RegisterComponents();
     }
@@ -85,8 +90,8 @@ public sealed class MotionTransformer : Backbone
             h = attention[i].forward(h, contextNorm[i].forward(h));
             h = h + feedForward[i].forward(h);
         }
-        var decoded = functional.silu(decodeHidden.forward(finalNorm.forward(h)));
-        if (perSequence) return decodeOut.forward(decoded.mean([1])).reshape(batch).MoveToOuterDisposeScope();
-        return decodeOut.forward(decoded).reshape([batch, .. outputShape]).MoveToOuterDisposeScope();
+        var output = decodeOut.forward(functional.silu(decodeHidden.forward(finalNorm.forward(h)))) + inputSkip.forward(input);
+        if (perSequence) return output.mean([1]).reshape(batch).MoveToOuterDisposeScope();
+        return output.reshape([batch, .. outputShape]).MoveToOuterDisposeScope();
     }
 }
