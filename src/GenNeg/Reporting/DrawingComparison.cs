@@ -1,3 +1,4 @@
+using GenNeg.Guidance;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 using ScottPlot;
@@ -15,18 +16,16 @@ public sealed record IterationDrawing(
     int Iteration, string Stage, string Method, double Alpha, long Drawn, long TrainPositives, long TrainNegatives, double DrawSeconds,
     double? PositiveEss, double? NegativeEss, double? InfractionRate, double? Mmd, double? Likelihood)
 {
-    public const string Standard = "standard";
-
     public static IReadOnlyList<IterationDrawing> Read(RunFolder run)
     {
         var metrics = Evaluation.Recorded(run);
         return run.LoadManifest().Stages
-            .Where(stage => stage.Name.StartsWith("genneg-", StringComparison.Ordinal) && stage.Classifiers.Count > 0)
+            .Where(stage => stage.Name.StartsWith(GenNegIteration.StagePrefix, StringComparison.Ordinal) && stage.Classifiers.Count > 0)
             .Select(stage =>
             {
                 var newest = stage.Classifiers[^1];
                 var evaluated = metrics.TryGetValue(stage.Name, out var m) ? m : null;
-                var method = newest.Importance is { } sis ? $"sis from {sis.Proposal}" : Standard;
+                var method = newest.Importance is { } sis ? $"sis from {sis.Proposal}" : DrawMethods.Standard;
                 return new IterationDrawing(stage.Classifiers.Count, stage.Name, method, newest.Alpha, newest.Drawn, newest.TrainPositives,
                     newest.TrainNegatives, newest.DrawSeconds, newest.Importance?.PositiveEss, newest.Importance?.NegativeEss,
                     evaluated?.InfractionRate, evaluated?.Mmd, evaluated?.Elbo);

@@ -60,15 +60,13 @@ public sealed class GenNegIteration
         var drawClock = Stopwatch.StartNew();
         var balanced = settings.Ablation != Ablations.Imbalanced;
         // With genneg.draw: sis the set comes from a proposal's trajectories, each weighted towards the current model (Appendix D.2).
-        var (weighted, importance, drawn) = RecordingDrawTime(run, folder, state, drawClock, () =>
-        {
-            var (weighted, importance) = settings.Draw == DrawMethods.Sis
-                ? ImportanceDraw.Draw(run, experiment, from, name, folder, oracle, generator, progress, logger, cancellation)
-                : (null, null);
-            return (weighted, importance, weighted is null ? DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation) : null);
-        });
+        var (weighted, importance) = settings.Draw == DrawMethods.Sis
+            ? RecordingDrawTime(run, folder, state, drawClock, () => ImportanceDraw.Draw(run, experiment, from, name, folder, oracle, generator, progress, logger, cancellation))
+            : (null, null);
         using var weightedSet = weighted;
-        using var drawnSet = drawn;
+        using var drawnSet = weighted is null
+            ? RecordingDrawTime(run, folder, state, drawClock, () => DrawSyntheticSet(run, experiment, from, folder, oracle, balanced, generator, progress, cancellation))
+            : null;
         var synthetic = weighted?.Set ?? drawnSet!;
         var alpha = weighted?.Alpha ?? synthetic.Alpha;
         var drawSeconds = drawClock.Elapsed.TotalSeconds + state.EarlierDrawSeconds;

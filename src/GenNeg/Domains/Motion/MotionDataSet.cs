@@ -12,8 +12,9 @@ namespace GenNeg.Domains.Motion;
 
 /// <summary>
 /// Motion sequences (the paper's Section 4.3 on procedural figures or users' files): samples [N, F, J * 3], joint
-/// positions relative to the pelvis's floor point and standardised per coordinate (<see cref="MotionWorld.ToModel"/>), condition "action" (float32 [N, C], one-hot over the action classes, so a
-/// backbone learns the class count from the condition's shape); one label per frame.
+/// positions relative to the pelvis's floor point and standardised per coordinate (<see cref="MotionWorld.ToModel"/>),
+/// condition "action" (float32 [N, C], one-hot over the action classes, so a backbone learns the class count from the
+/// condition's shape); one label per frame.
 /// </summary>
 public sealed class MotionDataSet : IDataSet
 {

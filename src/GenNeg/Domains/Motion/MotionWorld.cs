@@ -6,9 +6,8 @@ namespace GenNeg.Domains.Motion;
 /// <summary>
 /// What the motion oracle, pictures and distance need beside the samples (<see cref="Data.DataSplit.World"/>): the
 /// model's coordinates (<see cref="ToModel"/>) with their per-coordinate standardisation (fitted on the training
-/// frames), the action names (index = the
-/// one-hot position of the "action" condition), the joints per frame, the frame rate and the floor tolerance, and the
-/// scales of the per-frame features the distribution distance compares.
+/// frames), the action names (index = the one-hot position of the "action" condition), the joints per frame, the frame
+/// rate and the floor tolerance, and the scales of the per-frame features the distribution distance compares.
 /// </summary>
 public sealed record MotionWorld(FeatureScaling Scaling, IReadOnlyList<string> Actions, int Joints, double Fps, double FloorTolerance, int DistanceFrames, FeatureScaling DistanceScaling)
 {
@@ -36,11 +35,13 @@ public sealed record MotionWorld(FeatureScaling Scaling, IReadOnlyList<string> A
     {
         using var scope = NewDisposeScope();
         var joints = positions.reshape(positions.shape[0], positions.shape[1], -1, 3);
-        var floorPoint = joints.narrow(2, 0, 1) * tensor(new float[] { 1, 0, 1 }, device: positions.device).to(positions.dtype);
-        var others = ones(joints.shape[2], 1, dtype: positions.dtype, device: positions.device);
-        others[0] = 0;
-        return (joints + sign * others * floorPoint).reshape(positions.shape).MoveToOuterDisposeScope();
+        var others = joints.narrow(2, 1, joints.shape[2] - 1) + sign * PelvisFloorPoint(joints);
+        return cat([joints.narrow(2, 0, 1), others], 2).reshape(positions.shape).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The pelvis's (joint 0's) point on the floor, [B, F, 1, 3] with y = 0, of joints [B, F, J, 3].</summary>
+    private static Tensor PelvisFloorPoint(Tensor joints) =>
+        joints.narrow(2, 0, 1) * tensor(new float[] { 1, 0, 1 }, device: joints.device).to(joints.dtype);
 
     /// <summary>
     /// Per-frame features in metres, [B, F, 2 J * 3]: each joint relative to the pelvis's floor point (x, z of the pelvis
@@ -51,8 +52,7 @@ public sealed record MotionWorld(FeatureScaling Scaling, IReadOnlyList<string> A
     {
         using var scope = NewDisposeScope();
         var joints = metres.reshape(metres.shape[0], metres.shape[1], Joints, 3);
-        var rootFloor = joints.narrow(2, 0, 1) * tensor(new float[] { 1, 0, 1 }, device: metres.device).to(metres.dtype);
-        var pose = (joints - rootFloor).flatten(2);
+        var pose = (joints - PelvisFloorPoint(joints)).flatten(2);
         var frames = metres.shape[1];
         var step = (metres.narrow(1, 1, frames - 1) - metres.narrow(1, 0, frames - 1)) * Fps;   // [B, F - 1, D]
         var inner = (step.narrow(1, 0, frames - 2) + step.narrow(1, 1, frames - 2)) / 2;

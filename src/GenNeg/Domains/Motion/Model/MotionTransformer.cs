@@ -14,8 +14,9 @@ namespace GenNeg.Domains.Motion.Model;
 /// <see cref="CrossAttention"/> block attending to the layer-normed frames themselves) and a feed-forward layer; a
 /// 2-layer MLP decodes each frame, and a linear skip adds a map of the frame's own input: a DDPM's epsilon at high noise
 /// (and x0 at low noise) is nearly the input itself, which the layer-normed trunk reproduces only roughly (without the
-/// skip, a 64-wide model's epsilon error stayed at 0.34 per coordinate even where epsilon = x_t). Output: the sequence's shape (denoiser), one logit per frame (the by-element
-/// classifier) or, from the mean over frames, one per sequence (by-sample). The output layer and the skip start at zero.
+/// skip, a 64-wide model's epsilon error stayed at 0.34 per coordinate even where epsilon = x_t). Output: the
+/// sequence's shape (denoiser), one logit per frame (the by-element classifier) or, from the mean over frames, one per
+/// sequence (by-sample). The output layer and the skip start at zero.
 /// </summary>
 public sealed class MotionTransformer : Backbone
 {
