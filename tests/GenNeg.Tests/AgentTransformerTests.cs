@@ -2,6 +2,8 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Model;
+using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Sampling;
@@ -108,6 +110,37 @@ public class AgentTransformerTests
         }
         using var expected = x[0] + Apply("output", attended);
         AssertClose(expected, output[0], 1e-10);
+    }
+
+    [Fact]
+    public void The_map_probe_reads_the_raster_at_each_vehicle_s_corners_edges_and_margin_in_its_own_frame()
+    {
+        // A 32 x 32 raster over [-16, 16]^2 m: map 0 has road where x < 0, map 1 where y > 0 (row 0 is the top).
+        var road = zeros([2, 1, 32, 32], dtype: ScalarType.Byte);
+        road[0, 0, .., ..16] = 255;
+        road[1, 0, ..16, ..] = 255;
+        using var probe = new MapProbe();
+        using var map = probe.forward(road);
+        // Vehicles in metres (x, y, length, width, cos, sin, speed): along +y across the x = 0 edge on map 0, along +x
+        // across the y = 0 edge on map 1, and one outside the window.
+        using var metres = tensor(new float[]
+        {
+            0, 10, 4, 2, 0, 1, 0,   30, 0, 4, 2, 1, 0, 0,
+            5, 0, 4, 2, 1, 0, 0,    30, 0, 4, 2, 1, 0, 0,
+        }).reshape(2, 2, 7);
+        using var readings = MapProbe.Read(map, new VehicleBoxes(metres), half: 16);
+        Assert.Equal([2L, 2, MapProbe.Channels * MapProbe.Points], readings.shape);
+        // The raster channel (the first 25 readings, along-major): the points across the vehicle lie at -1.4, -1, 0, 1
+        // and 1.4 half-widths to its left; pixel centres sit at +-0.5 m, so an edge through the centre reads 1/2.
+        // Map 0, heading +y: left is -x, so road. Map 1, heading +x: left is +y, so road.
+        var acrossEdge = new[] { 0f, 0, 0.5f, 1, 1 };
+        var expected = Enumerable.Repeat(acrossEdge, 5).SelectMany(row => row).ToArray();
+        foreach (var scene in new[] { 0, 1 })
+        {
+            var raster = readings[scene, 0, ..MapProbe.Points].data<float>().ToArray();
+            Assert.Equal(expected, raster.Select(r => MathF.Round(r, 4)).ToArray());
+            Assert.All(readings[scene, 1].data<float>().ToArray().Take(MapProbe.Points), r => Assert.Equal(0f, r));
+        }
     }
 
     [Fact]

@@ -69,6 +69,7 @@ public class ConfigTests
     [InlineData("model:\n  formalism: ddpm\n  schedule: quadratic\nsampler:\n  name: ddim\n", "config key 'model.schedule' must be one of linear, cosine, got 'quadratic'")]
     [InlineData("sampler:\n  name: ddim\n", "config key 'sampler.name': the edm formalism samples with heun or euler_maruyama, got 'ddim'")]
     [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\n  eta: -1\n", "config key 'sampler.eta' must be at least 0, got -1")]
+    [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\n  spacing: cubic\n", "config key 'sampler.spacing' must be one of linear, quadratic, got 'cubic'")]
     [InlineData("evaluate:\n  likelihood: ode\n", "config key 'evaluate.likelihood' must be one of bound, exact, got 'ode'")]
     [InlineData("evaluate:\n  ode_solver: rk4\n", "config key 'evaluate.ode_solver' must be one of adaptive, fixed, got 'rk4'")]
     [InlineData("evaluate:\n  ode_relative_tolerance: 0\n", "config key 'evaluate.ode_relative_tolerance' must be positive, got 0")]

@@ -91,6 +91,19 @@ public class DdpmTests
     }
 
     [Fact]
+    public void Visited_steps_are_evenly_or_quadratically_spaced_and_end_at_T()
+    {
+        Assert.Equal([40, 80, 120, 160, 200], DdpmSteps.Visited(200, 5));
+        // (k / 5)^2 x 200 = 8, 32, 72, 128, 200.
+        Assert.Equal([8, 32, 72, 128, 200], DdpmSteps.Visited(200, 5, DdpmSteps.QuadraticSpacing));
+        // Where rounding would repeat a step near t = 0, each step stays one past the last: (k / 10)^2 x 20 = 0.2, 0.8, 1.8, ...
+        Assert.Equal([1, 2, 3, 4, 5, 7, 10, 13, 16, 20], DdpmSteps.Visited(20, 10, DdpmSteps.QuadraticSpacing));
+        Assert.Equal(Enumerable.Range(1, 20), DdpmSteps.Visited(20, 20, DdpmSteps.QuadraticSpacing));
+        var error = Assert.Throws<GenNegException>(() => DdpmSteps.Visited(20, 10, "cubic"));
+        Assert.Equal("config key 'sampler.spacing' must be one of linear, quadratic, got 'cubic'", error.Message);
+    }
+
+    [Fact]
     public void Ddim_with_eta_zero_is_deterministic_and_recovers_a_gaussians_variance()
     {
         var schedule = DdpmSchedule.Linear(1000);

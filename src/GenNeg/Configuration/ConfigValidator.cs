@@ -1,4 +1,5 @@
 using GenNeg.Diffusion;
+using GenNeg.Sampling;
 using GenNeg.Guidance;
 using GenNeg.Runtime;
 
@@ -44,6 +45,7 @@ public static class ConfigValidator
         AtLeast("sampler.steps", c.Sampler.Steps, 1);
         if (c.Sampler.Churn < 0) throw new GenNegException($"config key 'sampler.churn' must be at least 0, got {c.Sampler.Churn}");
         if (c.Sampler.Eta < 0) throw new GenNegException($"config key 'sampler.eta' must be at least 0, got {c.Sampler.Eta}");
+        OneOf("sampler.spacing", c.Sampler.Spacing, DdpmSteps.Spacings);
         // The formalism knows its samplers and their step limits.
         ModelFactory.CreateSampler(c.Sampler, c.Model);
         AtLeast("sampler.batch_size", c.Sampler.BatchSize, 1);

@@ -111,6 +111,8 @@ public sealed record SamplerConfig
     public double Churn { get; init; } = 10;
     /// <summary>ddim: eta, 0 for the deterministic sampler, 1 for the ancestral posterior variance.</summary>
     public double Eta { get; init; }
+    /// <summary>ancestral and ddim with fewer steps than model.timesteps: linear (evenly spaced) or quadratic (closer near t = 0).</summary>
+    public string Spacing { get; init; } = Sampling.DdpmSteps.LinearSpacing;
     /// <summary>Samples integrated at once.</summary>
     public int BatchSize { get; init; } = 10_000;
 }

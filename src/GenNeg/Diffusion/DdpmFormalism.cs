@@ -47,13 +47,13 @@ public sealed class DdpmFormalism(DdpmSchedule schedule, string prediction = Ddp
 
     public ISampler CreateSampler(SamplerConfig sampler) => sampler.Name switch
     {
-        AncestralSampler.Name => new AncestralSampler(schedule, sampler.Steps),
-        DdimSampler.Name => new DdimSampler(schedule, sampler.Steps, sampler.Eta),
+        AncestralSampler.Name => new AncestralSampler(schedule, sampler.Steps, sampler.Spacing),
+        DdimSampler.Name => new DdimSampler(schedule, sampler.Steps, sampler.Eta, sampler.Spacing),
         _ => throw new GenNegException(
             $"config key 'sampler.name': the ddpm formalism samples with {AncestralSampler.Name} or {DdimSampler.Name}, got '{sampler.Name}'"),
     };
 
-    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler) => new AncestralSampler(schedule, sampler.Steps);
+    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler) => new AncestralSampler(schedule, sampler.Steps, sampler.Spacing);
 
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new ReweightedElbo(schedule, drawsPerExample);
 

@@ -23,7 +23,8 @@ public sealed record ConditionShape(string Name, long[] Shape);
 /// <param name="SampleShape">S, the shape of one sample</param>
 /// <param name="Conditions">the condition tensors beside each sample (empty when unconditional)</param>
 /// <param name="ElementShape">E, the shape of the per-element labels ([] when the oracle labels whole samples)</param>
-public sealed record BackboneSpec(long[] SampleShape, IReadOnlyList<ConditionShape> Conditions, long[] ElementShape, BackboneOutput Output, ModelConfig Model)
+/// <param name="World">the data set's world (<see cref="DataSplit.World"/>), for a domain's backbone that reads its samples in the domain's units</param>
+public sealed record BackboneSpec(long[] SampleShape, IReadOnlyList<ConditionShape> Conditions, long[] ElementShape, BackboneOutput Output, ModelConfig Model, object? World = null)
 {
     /// <summary>The output of one sample: S, [] or E.</summary>
     public long[] OutputShape => Output switch
@@ -34,5 +35,5 @@ public sealed record BackboneSpec(long[] SampleShape, IReadOnlyList<ConditionSha
     };
 
     public static BackboneSpec For(DataSplit data, BackboneOutput output, ModelConfig model) =>
-        new(data.SampleShape, data.TrainCondition.Entries.Select(e => new ConditionShape(e.Key, e.Value.shape[1..])).ToList(), data.ElementShape, output, model);
+        new(data.SampleShape, data.TrainCondition.Entries.Select(e => new ConditionShape(e.Key, e.Value.shape[1..])).ToList(), data.ElementShape, output, model, data.World);
 }

@@ -18,9 +18,9 @@ public sealed class AncestralSampler : IGaussianStepSampler
     private readonly DdpmSchedule schedule;
     private readonly int[] visited;
 
-    public AncestralSampler(DdpmSchedule schedule, int steps)
+    public AncestralSampler(DdpmSchedule schedule, int steps, string spacing = DdpmSteps.LinearSpacing)
     {
-        visited = DdpmSteps.Visited(schedule.Timesteps, steps);
+        visited = DdpmSteps.Visited(schedule.Timesteps, steps, spacing);
         this.schedule = schedule;
     }
 

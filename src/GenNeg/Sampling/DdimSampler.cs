@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GenNeg.Sampling;
 
 /// <summary>
-/// DDIM (Song et al. 2021, Eq. 12) on evenly spaced steps tau_S = T &gt; ... &gt; tau_1, then to t = 0:
+/// DDIM (Song et al. 2021, Eq. 12) on evenly or quadratically spaced steps tau_S = T &gt; ... &gt; tau_1, then to t = 0:
 ///   x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - c^2) eps + c z,
 ///   c = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s).
 /// eta = 0 is deterministic; eta = 1 has the ancestral sampler's posterior variance. A guided denoiser supplies
@@ -19,10 +19,10 @@ public sealed class DdimSampler : ISampler
     private readonly int[] visited;
     private readonly double eta;
 
-    public DdimSampler(DdpmSchedule schedule, int steps, double eta)
+    public DdimSampler(DdpmSchedule schedule, int steps, double eta, string spacing = DdpmSteps.LinearSpacing)
     {
         if (eta < 0) throw new GenNegException($"config key 'sampler.eta' must be at least 0, got {eta}");
-        visited = DdpmSteps.Visited(schedule.Timesteps, steps);
+        visited = DdpmSteps.Visited(schedule.Timesteps, steps, spacing);
         this.schedule = schedule;
         this.eta = eta;
     }

@@ -1,4 +1,6 @@
 using GenNeg.Data;
+using GenNeg.Domains.Traffic.Oracle;
+using GenNeg.Domains.Traffic.Scenes;
 using GenNeg.Networks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,14 +10,19 @@ namespace GenNeg.Domains.Traffic.Model;
 
 /// <summary>
 /// The traffic backbone (the paper's Appendix B.2), F(x, noise label, map) for scenes x [B, A, F]:
-/// a 2-layer SiLU MLP embeds each agent's features and adds the sinusoidal noise-level embedding; residual blocks then
-/// alternate self-attention across the agents, with relative positional encodings of their pairwise distances
-/// (sinusoidal embedding of the distance plus the noise-level embedding, entering queries, keys and values as in
-/// Eqs. 36-37), cross-attention from agents to map tokens (<see cref="MapEncoder"/>), and a feed-forward layer; a
-/// 2-layer MLP decodes each agent. Output: the scene's shape (denoiser), one logit per agent (by-agent classifier) or,
-/// from the mean over agents, one per scene (by-scene). Equivariant under permutations of the agents (the by-scene
-/// head invariant). The output layer starts at zero, so a fresh denoiser is D = c_skip x and a fresh classifier 1/2.
-/// Positions for the distances are each agent's first two features (x, y, in the model's scaled units).
+/// a 2-layer SiLU MLP embeds each agent's features, with what the map reads around it (<see cref="MapProbe"/>), and adds
+/// the sinusoidal noise-level embedding; residual blocks then alternate self-attention across the agents, with relative
+/// positional encodings of each pair (sinusoidal embeddings of the distance and of the offset along and across the
+/// receiving vehicle, and the cosine and sine of the heading difference, projected, plus the noise-level embedding,
+/// entering queries, keys and values as in Eqs. 36-37), cross-attention from agents to map tokens
+/// (<see cref="MapEncoder"/>), and a feed-forward layer; a 2-layer MLP decodes each agent. Output: the scene's shape
+/// (denoiser), one logit per agent (by-agent classifier) or, from the mean over agents, one per scene (by-scene).
+/// Equivariant under permutations of the agents (the by-scene head invariant). The output layer starts at zero, so a
+/// fresh denoiser is D = c_skip x and a fresh classifier 1/2.
+/// The probes and pair encodings read the vehicles in metres, undoing the data set's feature scaling (its
+/// <see cref="TrafficWorld"/>); data built without one (tests) is read as metres on a raster of 1 m per pixel.
+/// The paper's encoding has the distance alone; a collision depends on where the other vehicle lies relative to this
+/// one's length and heading, which a distance cannot say.
 /// </summary>
 public sealed class AgentTransformer : Backbone
 {
@@ -29,12 +36,15 @@ public sealed class AgentTransformer : Backbone
     private readonly long[] outputShape;
     private readonly bool perScene;
     private readonly string cacheKey;
+    private readonly FeatureScaling scaling;
+    private readonly double half;
     private readonly Linear embedIn;
     private readonly Linear embedOut;
     private readonly Linear timeHidden;
     private readonly Linear timeOutput;
-    private readonly Linear distanceProjection;
+    private readonly Linear pairProjection;
     private readonly MapEncoder map;
+    private readonly MapProbe probe;
     private readonly ModuleList<RelativeSelfAttention> selfAttention;
     private readonly ModuleList<CrossAttention> crossAttention;
     private readonly ModuleList<Sequential> feedForward;
@@ -56,12 +66,17 @@ public sealed class AgentTransformer : Backbone
         perScene = spec.Output == BackboneOutput.PerSample;
         cacheKey = $"{BackboneName}.map.{Interlocked.Increment(ref instances)}";
 
-        embedIn = Linear(features, width);
+        (scaling, half) = spec.World is TrafficWorld world
+            ? (world.Scaling, world.Config.Window / 2)
+            : (new FeatureScaling(new float[features], Enumerable.Repeat(1f, features).ToArray()),
+                spec.Conditions.First(c => c.Name == TrafficDataSet.MapKey).Shape[^1] / 2.0);
+        embedIn = Linear(features + MapProbe.Points * MapProbe.Channels, width);
         embedOut = Linear(width, width);
         timeHidden = Linear(timeEmbedding, width);
         timeOutput = Linear(width, width);
-        distanceProjection = Linear(width, width);
+        pairProjection = Linear(2 * width + 2, width);
         map = new MapEncoder(width);
+        probe = new MapProbe();
         selfAttention = new ModuleList<RelativeSelfAttention>(Enumerable.Range(0, model.Blocks).Select(_ => new RelativeSelfAttention(width, model.Heads)).ToArray());
         crossAttention = new ModuleList<CrossAttention>(Enumerable.Range(0, model.Blocks).Select(_ => new CrossAttention(width, model.Heads)).ToArray());
         feedForward = new ModuleList<Sequential>(Enumerable.Range(0, model.Blocks)
@@ -80,12 +95,14 @@ public sealed class AgentTransformer : Backbone
 
     /// <summary>
     /// Adds what this network computes from the map alone, each block's cross-attention keys and values over the map
-    /// tokens, to the condition, so a sampler batch encodes the map once for all its steps.
+    /// tokens and the map its probes read, to the condition, so a sampler batch encodes the map once for all its steps.
     /// </summary>
     public override Condition EncodeCondition(Condition condition)
     {
         using var scope = NewDisposeScope();
-        var tokens = map.forward(condition[TrafficDataSet.MapKey]);
+        var raster = condition[TrafficDataSet.MapKey];
+        condition = condition.With(ProbeKey, probe.forward(raster).MoveToOuterDisposeScope());
+        var tokens = map.forward(raster);
         for (var i = 0; i < crossAttention.Count; i++)
         {
             var (keys, values) = crossAttention[i].KeysAndValues(tokens);
@@ -93,6 +110,8 @@ public sealed class AgentTransformer : Backbone
         }
         return condition;
     }
+
+    private string ProbeKey => $"{cacheKey}.probe";
 
     private string KeysKey(int block) => $"{cacheKey}.keys.{block}";
 
@@ -102,18 +121,13 @@ public sealed class AgentTransformer : Backbone
     {
         using var scope = NewDisposeScope();
         var batch = input.shape[0];
-        var agents = input.shape[1];
         var time = functional.silu(timeOutput.forward(functional.silu(timeHidden.forward(SinusoidalEmbedding.Embed(noiseLabel, timeEmbedding, 1000)))));
         time = time.expand(batch, width);                                                       // [B, H]
-        var h = embedOut.forward(functional.silu(embedIn.forward(input))) + time.unsqueeze(1);   // [B, A, H]
-
-        // Pair embeddings: sinusoidal embedding of each pair's distance plus the noise-level embedding (Appendix B.2).
-        var positions = input.narrow(2, 0, 2);
-        var distances = (positions.unsqueeze(2) - positions.unsqueeze(1)).square().sum(-1).add(1e-12).sqrt();   // [B, A, A]
-        var distanceCode = SinusoidalEmbedding.Embed(distances.reshape(-1), width, 100).reshape(batch, agents, agents, width);
-        var pairs = distanceProjection.forward(distanceCode) + time.reshape(batch, 1, 1, width);
-
         var encoded = condition.TryGet(KeysKey(0), out _) ? condition : EncodeCondition(condition);
+        var boxes = new VehicleBoxes(scaling.Denormalise(input));
+        var readings = MapProbe.Read(encoded[ProbeKey], boxes, half);
+        var h = embedOut.forward(functional.silu(embedIn.forward(cat([input, readings], -1)))) + time.unsqueeze(1);   // [B, A, H]
+        var pairs = pairProjection.forward(PairFeatures(boxes)) + time.reshape(batch, 1, 1, width);                  // [B, A, A, H]
         for (var i = 0; i < selfAttention.Count; i++)
         {
             h = selfAttention[i].forward(h, pairs);
@@ -125,4 +139,26 @@ public sealed class AgentTransformer : Backbone
         var output = decodeOut.forward(decoded);                                                 // [B, A, F] or [B, A, 1]
         return output.reshape([batch, .. outputShape]).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// [B, A, A, 2 H + 2] for receiving vehicle i and sending vehicle j: sinusoidal codes of their distance (H wide) and of
+    /// j's offset along and across i's heading (H / 2 each), then cos and sin of j's heading relative to i's.
+    /// </summary>
+    private Tensor PairFeatures(VehicleBoxes boxes)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, agents) = (boxes.Centre.shape[0], boxes.Centre.shape[1]);
+        var offset = boxes.Centre.unsqueeze(1) - boxes.Centre.unsqueeze(2);                      // [B, A, A, 2]: j - i
+        var (dx, dy) = (offset[.., .., .., 0], offset[.., .., .., 1]);
+        var (cos, sin) = (boxes.Cos.unsqueeze(2), boxes.Sin.unsqueeze(2));                         // i's heading
+        var (cosOther, sinOther) = (boxes.Cos.unsqueeze(1), boxes.Sin.unsqueeze(1));
+        var distance = offset.square().sum(-1).add(1e-12).sqrt();
+        Tensor Code(Tensor metres, int codeWidth) =>
+            SinusoidalEmbedding.Embed(metres.reshape(-1), codeWidth, PairCodeScale, PairCodeMaxPeriod).reshape(batch, agents, agents, codeWidth);
+        return cat([Code(distance, width), Code(dx * cos + dy * sin, width / 2), Code(dy * cos - dx * sin, width / 2),
+            (cos * cosOther + sin * sinOther).unsqueeze(-1), (cos * sinOther - sin * cosOther).unsqueeze(-1)], -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Pair codes in metres span periods from 2 pi / 12 = 0.5 m (bumper gaps) to 0.5 m x 400 = 200 m (the window).</summary>
+    private const double PairCodeScale = 12, PairCodeMaxPeriod = 400;
 }

@@ -1,0 +1,64 @@
+using GenNeg.Domains.Traffic.Oracle;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GenNeg.Domains.Traffic.Model;
+
+/// <summary>
+/// What the road looks like under and around each vehicle. Map tokens of 8 x 8 raster pixels cannot tell a vehicle where
+/// a kerb lies to the 0.3 m its clearance asks, so each vehicle also reads the map at a 5 x 5 grid of points in its own
+/// frame: -1.4, -1, 0, 1 and 1.4 half-lengths along it by the same half-widths across, so the oracle's corners and edge
+/// midpoints are on the grid with a ring just outside them. The map there is the raster itself plus a few learned edge
+/// features (one 5 x 5 convolution at the raster's resolution), read by bilinear interpolation; outside the window it
+/// reads zero, off-road, as the oracle does.
+/// </summary>
+public sealed class MapProbe : Module<Tensor, Tensor>
+{
+    private static readonly double[] Offsets = [-1.4, -1, 0, 1, 1.4];
+
+    /// <summary>Points read per vehicle.</summary>
+    public static int Points => Offsets.Length * Offsets.Length;
+
+    /// <summary>Channels read at each point: the raster and the learned features.</summary>
+    public const int Channels = 8;
+
+    private readonly Conv2d edges;
+
+    public MapProbe() : base(nameof(MapProbe))
+    {
+        edges = Conv2d(1, Channels - 1, 5, padding: 2);
+        RegisterComponents();
+    }
+
+    /// <summary>The map read by <see cref="Read"/>: [B, Channels, H, W] from the raster (uint8 [B, 1, H, W], 255 = road).</summary>
+    public override Tensor forward(Tensor raster)
+    {
+        using var scope = NewDisposeScope();
+        var road = raster.to(ScalarType.Float32) / 255.0;
+        return cat([road, functional.silu(edges.forward(road))], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each vehicle's readings, [B, A, Points x Channels].</summary>
+    /// <param name="map">the output of <see cref="forward"/></param>
+    /// <param name="boxes">the vehicles in metres</param>
+    /// <param name="half">half the window's side in metres: the raster covers [-half, half]^2, row 0 at y = +half</param>
+    public static Tensor Read(Tensor map, VehicleBoxes boxes, double half)
+    {
+        using var scope = NewDisposeScope();
+        var offsets = tensor(Offsets, device: boxes.Centre.device).to(boxes.Centre.dtype);
+        var along = (offsets.reshape(-1, 1) * ones_like(offsets).reshape(1, -1)).reshape(1, 1, -1);   // [1, 1, P]
+        var across = (ones_like(offsets).reshape(-1, 1) * offsets.reshape(1, -1)).reshape(1, 1, -1);
+        var (cos, sin) = (boxes.Cos.unsqueeze(-1), boxes.Sin.unsqueeze(-1));                            // [B, A, 1]
+        var u = along * boxes.HalfLength.unsqueeze(-1);
+        var v = across * boxes.HalfWidth.unsqueeze(-1);
+        var x = boxes.Centre[.., .., 0].unsqueeze(-1) + u * cos - v * sin;                                  // [B, A, P]
+        var y = boxes.Centre[.., .., 1].unsqueeze(-1) + u * sin + v * cos;
+        var (batch, agents) = (x.shape[0], x.shape[1]);
+        // grid_sample's (-1, -1) is the top-left corner of the top-left pixel: x grows to the right, rows grow downwards.
+        var grid = stack([x / half, -y / half], -1).reshape(batch, agents * Points, 1, 2).to(map.dtype);
+        var read = functional.grid_sample(map, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        return read.reshape(batch, Channels, agents, Points).permute(0, 2, 1, 3).reshape(batch, agents, Channels * Points)
+            .MoveToOuterDisposeScope();
+    }
+}
