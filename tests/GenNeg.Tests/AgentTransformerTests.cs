@@ -128,7 +128,7 @@ public class AgentTransformerTests
             0, 10, 4, 2, 0, 1, 0,   30, 0, 4, 2, 1, 0, 0,
             5, 0, 4, 2, 1, 0, 0,    30, 0, 4, 2, 1, 0, 0,
         }).reshape(2, 2, 7);
-        using var readings = MapProbe.Read(map, new VehicleBoxes(metres), half: 16);
+        using var readings = MapProbe.Read(map, new VehicleBoxes(metres), VehicleBoxes.Factors(MapProbe.Grid, metres), half: 16);
         Assert.Equal([2L, 2, MapProbe.Channels * MapProbe.Points], readings.shape);
         // The raster channel (the first 25 readings, along-major): the points across the vehicle lie at -1.4, -1, 0, 1
         // and 1.4 half-widths to its left; pixel centres sit at +-0.5 m, so an edge through the centre reads 1/2.

@@ -32,7 +32,6 @@ public static class DdpmSteps
         var visited = new int[steps];
         for (var k = 1; k <= steps; k++)
             visited[k - 1] = Math.Max(k == 1 ? 1 : visited[k - 2] + 1, (int)Math.Round(position(k)));
-        visited[^1] = timesteps;
         return visited;
     }
 

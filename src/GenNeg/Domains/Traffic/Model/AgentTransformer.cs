@@ -68,8 +68,7 @@ public sealed class AgentTransformer : Backbone
 
         (scaling, half) = spec.World is TrafficWorld world
             ? (world.Scaling, world.Config.Window / 2)
-            : (new FeatureScaling(new float[features], Enumerable.Repeat(1f, features).ToArray()),
-                spec.Conditions.First(c => c.Name == TrafficDataSet.MapKey).Shape[^1] / 2.0);
+            : (FeatureScaling.Identity(features), spec.Conditions.First(c => c.Name == TrafficDataSet.MapKey).Shape[^1] / 2.0);
         embedIn = Linear(features + MapProbe.Points * MapProbe.Channels, width);
         embedOut = Linear(width, width);
         timeHidden = Linear(timeEmbedding, width);
@@ -113,6 +112,35 @@ public sealed class AgentTransformer : Backbone
 
     private string ProbeKey => $"{cacheKey}.probe";
 
+    /// <summary>The feature scaling and the probe grid as tensors, made once per device and type, not uploaded at every call.</summary>
+    private sealed record Constants(string Device, ScalarType Type, (Tensor Mean, Tensor Std) Scaling, Tensor Grid);
+
+    private Constants? constants;
+
+    private Constants ConstantsLike(Tensor input)
+    {
+        if (constants is { } made && made.Device == input.device.ToString() && made.Type == input.dtype) return made;
+        DisposeConstants();
+        var (mean, std) = scaling.Statistics(input);
+        return constants = new Constants(input.device.ToString(), input.dtype,
+            (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope()), VehicleBoxes.Factors(MapProbe.Grid, input).DetachFromDisposeScope());
+    }
+
+    private void DisposeConstants()
+    {
+        if (constants is null) return;
+        constants.Scaling.Mean.Dispose();
+        constants.Scaling.Std.Dispose();
+        constants.Grid.Dispose();
+        constants = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeConstants();
+        base.Dispose(disposing);
+    }
+
     private string KeysKey(int block) => $"{cacheKey}.keys.{block}";
 
     private string ValuesKey(int block) => $"{cacheKey}.values.{block}";
@@ -124,8 +152,9 @@ public sealed class AgentTransformer : Backbone
         var time = functional.silu(timeOutput.forward(functional.silu(timeHidden.forward(SinusoidalEmbedding.Embed(noiseLabel, timeEmbedding, 1000)))));
         time = time.expand(batch, width);                                                       // [B, H]
         var encoded = condition.TryGet(KeysKey(0), out _) ? condition : EncodeCondition(condition);
-        var boxes = new VehicleBoxes(scaling.Denormalise(input));
-        var readings = MapProbe.Read(encoded[ProbeKey], boxes, half);
+        var fixedTensors = ConstantsLike(input);
+        var boxes = new VehicleBoxes(FeatureScaling.Denormalise(input, fixedTensors.Scaling));
+        var readings = MapProbe.Read(encoded[ProbeKey], boxes, fixedTensors.Grid, half);
         var h = embedOut.forward(functional.silu(embedIn.forward(cat([input, readings], -1)))) + time.unsqueeze(1);   // [B, A, H]
         var pairs = pairProjection.forward(PairFeatures(boxes)) + time.reshape(batch, 1, 1, width);                  // [B, A, A, H]
         for (var i = 0; i < selfAttention.Count; i++)

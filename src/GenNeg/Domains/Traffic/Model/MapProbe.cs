@@ -17,8 +17,11 @@ public sealed class MapProbe : Module<Tensor, Tensor>
 {
     private static readonly double[] Offsets = [-1.4, -1, 0, 1, 1.4];
 
+    /// <summary>The grid, along-major: (along, across) in half-lengths and half-widths.</summary>
+    public static readonly (double Along, double Across)[] Grid = Offsets.SelectMany(along => Offsets.Select(across => (along, across))).ToArray();
+
     /// <summary>Points read per vehicle.</summary>
-    public static int Points => Offsets.Length * Offsets.Length;
+    public static int Points => Grid.Length;
 
     /// <summary>Channels read at each point: the raster and the learned features.</summary>
     public const int Channels = 8;
@@ -42,22 +45,16 @@ public sealed class MapProbe : Module<Tensor, Tensor>
     /// <summary>Each vehicle's readings, [B, A, Points x Channels].</summary>
     /// <param name="map">the output of <see cref="forward"/></param>
     /// <param name="boxes">the vehicles in metres</param>
+    /// <param name="grid"><see cref="Grid"/> as <see cref="VehicleBoxes.Factors"/> on the vehicles' device</param>
     /// <param name="half">half the window's side in metres: the raster covers [-half, half]^2, row 0 at y = +half</param>
-    public static Tensor Read(Tensor map, VehicleBoxes boxes, double half)
+    public static Tensor Read(Tensor map, VehicleBoxes boxes, Tensor grid, double half)
     {
         using var scope = NewDisposeScope();
-        var offsets = tensor(Offsets, device: boxes.Centre.device).to(boxes.Centre.dtype);
-        var along = (offsets.reshape(-1, 1) * ones_like(offsets).reshape(1, -1)).reshape(1, 1, -1);   // [1, 1, P]
-        var across = (ones_like(offsets).reshape(-1, 1) * offsets.reshape(1, -1)).reshape(1, 1, -1);
-        var (cos, sin) = (boxes.Cos.unsqueeze(-1), boxes.Sin.unsqueeze(-1));                            // [B, A, 1]
-        var u = along * boxes.HalfLength.unsqueeze(-1);
-        var v = across * boxes.HalfWidth.unsqueeze(-1);
-        var x = boxes.Centre[.., .., 0].unsqueeze(-1) + u * cos - v * sin;                                  // [B, A, P]
-        var y = boxes.Centre[.., .., 1].unsqueeze(-1) + u * sin + v * cos;
+        var (x, y) = boxes.PointsAt(grid);                                                                  // [B, A, P]
         var (batch, agents) = (x.shape[0], x.shape[1]);
         // grid_sample's (-1, -1) is the top-left corner of the top-left pixel: x grows to the right, rows grow downwards.
-        var grid = stack([x / half, -y / half], -1).reshape(batch, agents * Points, 1, 2).to(map.dtype);
-        var read = functional.grid_sample(map, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        var points = stack([x / half, -y / half], -1).reshape(batch, agents * Points, 1, 2).to(map.dtype);
+        var read = functional.grid_sample(map, points, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
         return read.reshape(batch, Channels, agents, Points).permute(0, 2, 1, 3).reshape(batch, agents, Channels * Points)
             .MoveToOuterDisposeScope();
     }

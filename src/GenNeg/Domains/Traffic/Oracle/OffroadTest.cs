@@ -13,17 +13,12 @@ namespace GenNeg.Domains.Traffic.Oracle;
 /// </summary>
 public static class OffroadTest
 {
+    private static readonly (double Along, double Across)[] ProbeOffsets = OrientedBox.ProbeOffsets.Select(o => ((double)o.Along, (double)o.Across)).ToArray();
+
     public static Tensor Offroad(VehicleBoxes boxes, Tensor mapIndex, TrafficWorld world)
     {
         using var scope = NewDisposeScope();
-        var device = boxes.Centre.device;
-        var offsets = tensor(OrientedBox.ProbeOffsets.SelectMany(o => new float[] { o.Along, o.Across }).ToArray(), device: device)
-            .reshape(1, 1, -1, 2).to(boxes.Centre.dtype);
-        var along = offsets[.., .., .., 0] * boxes.HalfLength.unsqueeze(2);
-        var across = offsets[.., .., .., 1] * boxes.HalfWidth.unsqueeze(2);
-        var (c, s) = (boxes.Cos.unsqueeze(2), boxes.Sin.unsqueeze(2));
-        var x = boxes.Centre[.., .., 0].unsqueeze(2) + along * c - across * s;
-        var y = boxes.Centre[.., .., 1].unsqueeze(2) + along * s + across * c;
+        var (x, y) = boxes.PointsAt(ProbeOffsets);
         var onRoad = OnRoad(x, y, mapIndex, world);
         return onRoad.all(2).logical_and(boxes.Finite).logical_not().MoveToOuterDisposeScope();
     }

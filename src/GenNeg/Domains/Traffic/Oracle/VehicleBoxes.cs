@@ -44,4 +44,31 @@ public sealed class VehicleBoxes
     public Tensor Cos { get; }
 
     public Tensor Sin { get; }
+
+    /// <summary>
+    /// Points x, y [B, A, P] at each offset (along in half-lengths forward, across in half-widths left of the centre),
+    /// the batched <see cref="Shapes.OrientedBox.PointAt"/>.
+    /// </summary>
+    public (Tensor X, Tensor Y) PointsAt(IReadOnlyList<(double Along, double Across)> offsets)
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = PointsAt(Factors(offsets, Centre));
+        return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The offsets as factors [2, P] (along, across) on the device and of the type of <paramref name="like"/>.</summary>
+    public static Tensor Factors(IReadOnlyList<(double Along, double Across)> offsets, Tensor like) =>
+        tensor(offsets.SelectMany(o => new[] { o.Along, o.Across }).ToArray(), device: like.device).to(like.dtype).reshape(-1, 2).t();
+
+    /// <summary><see cref="PointsAt(IReadOnlyList{ValueTuple{double, double}})"/> from <see cref="Factors"/> already on the device.</summary>
+    public (Tensor X, Tensor Y) PointsAt(Tensor factors)
+    {
+        using var scope = NewDisposeScope();
+        var along = factors[0].reshape(1, 1, -1) * HalfLength.unsqueeze(2);
+        var across = factors[1].reshape(1, 1, -1) * HalfWidth.unsqueeze(2);
+        var (c, s) = (Cos.unsqueeze(2), Sin.unsqueeze(2));
+        var x = Centre[.., .., 0].unsqueeze(2) + along * c - across * s;
+        var y = Centre[.., .., 1].unsqueeze(2) + along * s + across * c;
+        return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
 }

@@ -19,6 +19,9 @@ public sealed record FeatureScaling(float[] Mean, float[] Std)
         return new FeatureScaling(mean, std);
     }
 
+    /// <summary>The scaling that leaves <paramref name="features"/> features as they are.</summary>
+    public static FeatureScaling Identity(int features) => new(new float[features], Enumerable.Repeat(1f, features).ToArray());
+
     public Tensor Normalise(Tensor features)
     {
         using var scope = NewDisposeScope();
@@ -29,10 +32,13 @@ public sealed record FeatureScaling(float[] Mean, float[] Std)
     public Tensor Denormalise(Tensor normalised)
     {
         using var scope = NewDisposeScope();
-        var (mean, std) = Statistics(normalised);
-        return (normalised * std + mean).MoveToOuterDisposeScope();
+        return Denormalise(normalised, Statistics(normalised)).MoveToOuterDisposeScope();
     }
 
-    private (Tensor Mean, Tensor Std) Statistics(Tensor like) =>
+    /// <summary><see cref="Denormalise(Tensor)"/> with the statistics already on the samples' device (a hot path's copy).</summary>
+    public static Tensor Denormalise(Tensor normalised, (Tensor Mean, Tensor Std) statistics) => normalised * statistics.Std + statistics.Mean;
+
+    /// <summary>Mean and standard deviation as tensors on the device and of the type of <paramref name="like"/>.</summary>
+    public (Tensor Mean, Tensor Std) Statistics(Tensor like) =>
         (tensor(Mean, device: like.device).to(like.dtype), tensor(Std, device: like.device).to(like.dtype));
 }
