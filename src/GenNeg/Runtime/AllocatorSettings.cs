@@ -8,13 +8,16 @@ namespace GenNeg.Runtime;
 /// slivers in its per-thread cache, where they pin the space around each freed activation buffer. Freed buffers then
 /// never coalesce, so the heap grew by about 5 MB per training step (1 GB after 200 steps, with 77 MB in use) and
 /// every step touched fresh pages. With the thread cache off and the heap kept (not trimmed or mmapped per buffer)
-/// the resident size stays flat and page faults fall about 9-fold (see README, Performance).
+/// the resident size stays flat and page faults fall about 9-fold (see README, Performance). No buffer is mmapped, however
+/// large: the traffic network's pair tensors at a 1,000-scene batch (37-75 MB) were, so every sampler step faulted its
+/// pages in afresh (on this VM the host hands them back), and drawing ran 2-3x slower. The heap is trimmed only beyond
+/// 4 GiB free, so a step's freed buffers are reused by the next one.
 /// </summary>
 public static partial class AllocatorSettings
 {
     /// <summary>The settings, in GLIBC_TUNABLES syntax.</summary>
     public const string Tunables =
-        "glibc.malloc.tcache_count=0:glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
+        "glibc.malloc.tcache_count=0:glibc.malloc.trim_threshold=4294967296:glibc.malloc.mmap_max=0:glibc.malloc.top_pad=268435456";
 
     /// <summary>Set to 1 to keep glibc's defaults (to measure what the settings change).</summary>
     public const string OptOutVariable = "GENNEG_DEFAULT_ALLOCATOR";
