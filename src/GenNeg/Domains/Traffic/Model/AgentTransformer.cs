@@ -113,17 +113,17 @@ public sealed class AgentTransformer : Backbone
     private string ProbeKey => $"{cacheKey}.probe";
 
     /// <summary>The feature scaling and the probe grid as tensors, made once per device and type, not uploaded at every call.</summary>
-    private sealed record Constants(string Device, ScalarType Type, (Tensor Mean, Tensor Std) Scaling, Tensor Grid);
+    private sealed record Constants((Tensor Mean, Tensor Std) Scaling, Tensor Grid);
 
     private Constants? constants;
 
     private Constants ConstantsLike(Tensor input)
     {
-        if (constants is { } made && made.Device == input.device.ToString() && made.Type == input.dtype) return made;
+        if (constants is { Grid: var grid } made && grid.dtype == input.dtype && grid.device_type == input.device_type && grid.device_index == input.device_index)
+            return made;
         DisposeConstants();
         var (mean, std) = scaling.Statistics(input);
-        return constants = new Constants(input.device.ToString(), input.dtype,
-            (mean.DetachFromDisposeScope(), std.DetachFromDisposeScope()), VehicleBoxes.Factors(MapProbe.Grid, input).DetachFromDisposeScope());
+        return constants = new Constants((mean.DetachFromDisposeScope(), std.DetachFromDisposeScope()), VehicleBoxes.Factors(MapProbe.Grid, input).DetachFromDisposeScope());
     }
 
     private void DisposeConstants()
