@@ -144,6 +144,67 @@ public class AgentTransformerTests
     }
 
     [Fact]
+    public void The_bilinear_read_matches_grid_sample_and_has_second_derivatives()
+    {
+        using var generator = new Generator(3);
+        using var map = rand([2, 3, 6, 9], generator: generator, dtype: ScalarType.Float64);
+        // Positions across the whole raster and beyond it on every side, in grid_sample's [-1, 1] and in pixels.
+        using var grid = (rand([2, 40, 2], generator: generator, dtype: ScalarType.Float64) * 2.6 - 1.3).requires_grad_(true);
+        using var column = (grid[.., .., 0] + 1) * 4.5 - 0.5;
+        using var row = (grid[.., .., 1] + 1) * 3 - 0.5;
+        using var expected = nn.functional.grid_sample(map, grid.detach().unsqueeze(2), GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false).squeeze(3);
+        using var gradMode = enable_grad();
+        using var read = MapProbe.BilinearRead(map, column, row);
+        AssertClose(expected, read, 1e-12);
+        // What the exact likelihood and DLSM do: differentiate a function of the input gradient. Inside a pixel the read
+        // is bilinear, so the second derivative of read.sum() in (column, row) is the mixed term alone.
+        var first = autograd.grad([read.sum()], [grid], create_graph: true)[0];
+        var second = autograd.grad([first.sum()], [grid])[0];
+        Assert.True(second.abs().sum().item<double>() > 0);
+        // Against central differences of the first derivative (for points away from pixel-centre lines, where the
+        // first derivative jumps).
+        double FirstSum(Tensor at)
+        {
+            using var g = at.detach().requires_grad_(true);
+            using var c = (g[.., .., 0] + 1) * 4.5 - 0.5;
+            using var r = (g[.., .., 1] + 1) * 3 - 0.5;
+            using var sum = MapProbe.BilinearRead(map, c, r).sum();
+            return autograd.grad([sum], [g])[0].sum().item<double>();
+        }
+        const double h = 1e-7;
+        foreach (var (scene, point, axis) in new[] { (0, 3, 0), (1, 7, 1), (0, 11, 1) })
+        {
+            using var step = zeros_like(grid);
+            using (no_grad()) step[scene, point, axis] = h;
+            var numeric = (FirstSum(grid + step) - FirstSum(grid - step)) / (2 * h);
+            Assert.Equal(numeric, second[scene, point, axis].item<double>(), 1e-5);
+        }
+    }
+
+    [Fact]
+    public void A_dlsm_step_differentiates_a_by_agent_classifier_s_input_gradient_through_the_whole_backbone()
+    {
+        // grid_sample's backward has no derivative in libtorch (it aborts the process), so this failed before the
+        // probes read the map by gathers.
+        using var data = Scenes();
+        var builder = new ModelBuilder(Model, data, Registries.CreateDefault().Backbones, CPU);
+        using var classifier = builder.CreateClassifier(2, ClassifierHead.ByElement);
+        Randomise(classifier, 7);
+        var x0 = data.Train[..3];
+        using var sigma = tensor(new[] { 0.2f, 0.7f, 1.5f });
+        using var noisy = x0 + sigma.reshape(3, 1, 1) * randn_like(x0);
+        using var labels = tensor(new float[] { 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1 }).reshape(3, Agents);
+        using var sampleLabels = tensor(new float[] { 0, 0, 0 });
+        var loss = new DlsmLoss(1, 1, 1, s => s.pow(-2));
+        using var perExample = loss.Compute(classifier, noisy, sigma, data.TrainCondition.Slice(0, 3), x0, labels, sampleLabels, x0.clone());
+        perExample.sum().backward();
+        var gradients = classifier.parameters().Where(p => p.grad is not null).ToList();
+        Assert.NotEmpty(gradients);
+        Assert.All(gradients, p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+        Assert.Contains(gradients, p => p.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Encoding_the_map_once_per_batch_gives_the_same_samples_as_encoding_it_at_every_step()
     {
         using var data = Scenes();

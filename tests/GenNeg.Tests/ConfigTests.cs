@@ -53,6 +53,18 @@ public class ConfigTests
         Assert.Equal(ConfigLoader.ToYaml(config), ConfigLoader.ToYaml(again));
         Assert.Equal(42, again.Seed);
         Assert.Equal(config.Evaluate.MmdBandwidths, again.Evaluate.MmdBandwidths);
+        Assert.Null(again.Genneg.GuidanceMaxSigma);
+    }
+
+    [Fact]
+    public void An_optional_number_is_unset_by_default_set_by_a_value_and_round_trips_either_way()
+    {
+        var limited = ConfigLoader.Parse("genneg:\n  guidance_max_sigma: 1.5\n");
+        Assert.Equal(1.5, limited.Genneg.GuidanceMaxSigma);
+        Assert.Equal(1.5, ConfigLoader.Parse(ConfigLoader.ToYaml(limited)).Genneg.GuidanceMaxSigma);
+        Assert.Null(ConfigLoader.Parse("genneg:\n  guidance_max_sigma:\n").Genneg.GuidanceMaxSigma);
+        Assert.Null(ConfigLoader.Parse("", ["genneg.guidance_max_sigma=null"]).Genneg.GuidanceMaxSigma);
+        Assert.Equal(0.8, ConfigLoader.Parse("", ["genneg.guidance_max_sigma=0.8"]).Genneg.GuidanceMaxSigma);
     }
 
     [Theory]
@@ -76,6 +88,8 @@ public class ConfigTests
     [InlineData("genneg:\n  classifier:\n    loss: hinge\n", "config key 'genneg.classifier.loss' must be one of cross_entropy, dlsm, dlsm_ce, got 'hinge'")]
     [InlineData("genneg:\n  classifier:\n    los: dlsm\n", "unknown config key 'genneg.classifier.los' (did you mean 'genneg.classifier.loss'?)")]
     [InlineData("genneg:\n  time_independent: true\n  classifier:\n    loss: dlsm\n", "config key 'genneg.classifier.loss' (dlsm) needs a time-dependent classifier; set genneg.time_independent: false")]
+    [InlineData("genneg:\n  guidance_max_sigma: 0\n", "config key 'genneg.guidance_max_sigma' must be above 0 (or empty for every noise level), got 0")]
+    [InlineData("genneg:\n  guidance_max_sigma: high\n", "config key 'genneg.guidance_max_sigma' must be a number, got 'high'")]
     [InlineData("genneg:\n  draw: importance\n", "config key 'genneg.draw' must be one of standard, sis, got 'importance'")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    min_ess_fraction: 2\n", "config key 'genneg.sis.min_ess_fraction' must be in [0, 1], got 2")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    proposal: ' '\n", "config key 'genneg.sis.proposal' must name a stage or 'current'")]

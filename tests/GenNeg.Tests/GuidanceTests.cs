@@ -87,6 +87,33 @@ public class GuidanceTests
     }
 
     [Fact]
+    public void Above_the_guidance_limit_the_stack_adds_nothing_and_below_it_everything()
+    {
+        random.manual_seed(6);
+        using var generator = new Generator(6);
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
+        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
+        using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
+        var plain = new GaussianDenoiser(1.0);
+        var everywhere = new GuidedDenoiser(plain, [classifier]);
+        var limited = new GuidedDenoiser(plain, [classifier], maxSigma: 2.0);
+        using var x = randn([4, 2], generator: generator);
+        // One batch with per-sample noise levels on both sides of the limit (2.0 itself is guided).
+        using var sigma = tensor(new[] { 0.5f, 2.0f, 2.5f, 40f });
+        using var full = everywhere.Denoise(x, sigma, Condition.None);
+        using var cut = limited.Denoise(x, sigma, Condition.None);
+        using var unguided = plain.Denoise(x, sigma, Condition.None);
+        Assert.Equal(full[..2].data<float>().ToArray(), cut[..2].data<float>().ToArray());
+        Assert.Equal(unguided[2..].data<float>().ToArray(), cut[2..].data<float>().ToArray());
+        Assert.False(full[2..].eq(unguided[2..]).all().item<bool>());   // the guidance is not zero there by itself
+        // A sampler step above the limit skips the classifiers and returns the plain denoiser.
+        using var high = tensor(new[] { 3f });
+        using var skipped = limited.Denoise(x, high, Condition.None);
+        using var plainHigh = plain.Denoise(x, high, Condition.None);
+        Assert.Equal(plainHigh.data<float>().ToArray(), skipped.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Balanced_drawing_keeps_exactly_n_per_class_and_alpha_counts_every_draw()
     {
         using var folder = new TempFolder();

@@ -135,6 +135,9 @@ public static class ConfigLoader
                 throw new GenNegException($"config key '{key}' must be a list of numbers, e.g. [0.1, 0.5]");
             return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
         }
+        // An optional number: empty (or null, ~) leaves it unset.
+        if (Nullable.GetUnderlyingType(type) is { } inner)
+            return node is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ConvertScalar(inner, node, key);
         return ConvertScalar(type, node, key);
     }
 

@@ -78,6 +78,7 @@ public static class ConfigValidator
         OneOf("genneg.ablation", g.Ablation, Ablations.Names);
         OneOf("genneg.head", g.Head, ClassifierHead.Names);
         if (g.GuidanceScale < 0) throw new GenNegException($"config key 'genneg.guidance_scale' must be at least 0, got {g.GuidanceScale}");
+        if (g.GuidanceMaxSigma is <= 0) throw new GenNegException($"config key 'genneg.guidance_max_sigma' must be above 0 (or empty for every noise level), got {g.GuidanceMaxSigma}");
         Training("genneg.classifier", g.Classifier);
         OneOf("genneg.classifier.loss", g.Classifier.Loss, ["cross_entropy", "dlsm", "dlsm_ce"]);
         if (g.Classifier.CrossEntropyWeight < 0)

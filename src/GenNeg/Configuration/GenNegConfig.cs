@@ -179,6 +179,12 @@ public sealed record GenNegIterationConfig
     public bool TimeIndependent { get; init; }
     /// <summary>Multiplies every classifier's gradient while sampling (1 = the method).</summary>
     public double GuidanceScale { get; init; } = 1.0;
+    /// <summary>
+    /// Noise levels (sigma; DDPM: sqrt((1 - abar_t) / abar_t)) above which the stack guides nothing and the new classifier
+    /// is not trained; empty for every level (the method). Where the data are drowned in noise the true p(valid | x) is
+    /// flat, so a classifier's gradient there is estimation error, multiplied by sigma^2 in Eq. 10.
+    /// </summary>
+    public double? GuidanceMaxSigma { get; init; }
     /// <summary>Classifier training; the classifier shares the denoiser's backbone shape, with one output. Paper: 20k steps at batch 8192, lr 3e-3.</summary>
     public ClassifierTrainConfig Classifier { get; init; } = new() { Iterations = 20_000, BatchSize = 8192, LearningRate = 3e-3 };
     /// <summary>

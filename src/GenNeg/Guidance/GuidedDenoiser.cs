@@ -12,6 +12,8 @@ namespace GenNeg.Guidance;
 /// element is valid. For a DDPM model (x = x_t / sqrt(abar_t)) this is the guided epsilon
 /// eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides every sampler of
 /// either formalism. One backward pass serves the whole stack, and no weight gradients are kept.
+/// Above <c>maxSigma</c> the stack adds nothing (D' = D) and is not evaluated: at high noise the true p(valid | x) is
+/// flat in x, so a classifier's gradient there is estimation noise, which sigma^2 magnifies (measured on traffic, README).
 /// Any sampler or metric takes it in place of the plain denoiser.
 /// </summary>
 public sealed class GuidedDenoiser : IDenoiser
@@ -19,12 +21,16 @@ public sealed class GuidedDenoiser : IDenoiser
     private readonly IDenoiser baseDenoiser;
     private readonly IReadOnlyList<INoiseConditionedClassifier> classifiers;
     private readonly double scale;
+    private readonly double maxSigma;
 
-    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0)
+    /// <param name="scale">w, the multiplier of the stack's gradient (1 = the method)</param>
+    /// <param name="maxSigma">noise levels above this get no guidance (infinity = every level, the method)</param>
+    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0, double maxSigma = double.PositiveInfinity)
     {
         this.baseDenoiser = baseDenoiser;
         this.classifiers = classifiers;
         this.scale = scale;
+        this.maxSigma = maxSigma;
     }
 
     public Condition EncodeCondition(Condition condition) =>
@@ -38,8 +44,16 @@ public sealed class GuidedDenoiser : IDenoiser
         // When x carries a graph (the exact likelihood differentiates D' itself), the guidance keeps its graph too, so
         // D' can be differentiated through the classifiers' input gradients (second derivatives).
         var differentiable = x.requires_grad;
+        var weight = sigma.square();
+        if (!double.IsPositiveInfinity(maxSigma))
+        {
+            var guided = sigma <= maxSigma;
+            // A sampler step has one sigma for its whole batch: above the limit the classifiers need not run at all.
+            if (!guided.any().cpu().item<bool>()) return denoised.MoveToOuterDisposeScope();
+            weight = weight * guided.to(weight.dtype);
+        }
         var gradient = LogValidGradient(x, sigma, condition, differentiable);
-        return ((differentiable ? denoised : denoised.detach()) + scale * PerSample.Broadcast(sigma.square(), x) * gradient).MoveToOuterDisposeScope();
+        return ((differentiable ? denoised : denoised.detach()) + scale * PerSample.Broadcast(weight, x) * gradient).MoveToOuterDisposeScope();
     }
 
     /// <summary>grad_x sum_k sum_e log C_k,e(x; sigma, c), [B, *S]; with <paramref name="createGraph"/> it stays differentiable in x.</summary>

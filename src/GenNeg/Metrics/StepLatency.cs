@@ -37,6 +37,9 @@ public static class StepLatency
         public static Inputs From(DataSplit data) => new(data.SampleShape, data.ValidationCondition, data.Train.device);
     }
 
+    /// <summary>The noise level of the timed steps.</summary>
+    public const float TimedSigma = 0.1f;
+
     /// <remarks>Each model encodes the batch's condition once before the timed steps, as a sampler batch does.</remarks>
     public static StepTimings Measure(IReadOnlyList<IDenoiser> denoisers, Inputs inputs, int batchSize, int repetitions = 15, int warmUp = 3)
     {
@@ -45,7 +48,8 @@ public static class StepLatency
         using var generator = new Generator(0, inputs.Device);
         var condition = SamplerBatch.Pick(inputs.Pool, batchSize, generator);
         var x = randn([batchSize, .. inputs.SampleShape], generator: generator, device: inputs.Device);
-        var sigma = tensor(new[] { 1.0f }, device: inputs.Device);
+        // A low noise level, where every stack guides (genneg.guidance_max_sigma switches guidance off above a limit).
+        var sigma = tensor(new[] { TimedSigma }, device: inputs.Device);
         var encoded = denoisers.Select(d => d.EncodeCondition(condition)).ToList();
         var rounds = new List<double[]>();
         var order = new Random(0);

@@ -102,7 +102,8 @@ public sealed record DataRecord(string DataSet, long[] SampleShape, IReadOnlyLis
 /// <param name="Denoiser">path of the base denoiser's weights, relative to the run folder</param>
 /// <param name="Classifiers">the classifier stack applied on top, in order (empty for the baseline)</param>
 /// <param name="GuidanceScale">multiplier of the stack's gradient while sampling</param>
-public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<ClassifierRecord> Classifiers, double GuidanceScale = 1.0)
+/// <param name="GuidanceMaxSigma">noise levels above this get no guidance (null: every level)</param>
+public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<ClassifierRecord> Classifiers, double GuidanceScale = 1.0, double? GuidanceMaxSigma = null)
 {
     /// <summary>Creation order within the run (1 for the first stage); <see cref="RunManifest.WithStage"/> assigns it.</summary>
     public int Sequence { get; init; }

@@ -86,7 +86,7 @@ public sealed class GenNegIteration
         var classifier = new ClassifierRecord(weights, alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
             synthetic.Positives.Count, synthetic.Negatives.Count, settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds,
             settings.Head, importance);
-        var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale);
+        var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale, settings.GuidanceMaxSigma);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
@@ -157,10 +157,11 @@ public sealed class GenNegIteration
         {
             var index = randint(0, samples.shape[0], [batchSize], generator: g, device: device);
             var x0 = samples.Rows(index);
-            // Noise levels as in baseline training (DDPM: t uniform on 1..T); the time-independent ablation trains on clean x0.
+            // Noise levels as in baseline training (DDPM: t uniform on 1..T) up to where the stack will guide; the
+            // time-independent ablation trains on clean x0.
             var sigma = timeIndependent
                 ? full([batchSize], formalism.CleanSigma, dtype: ScalarType.Float32, device: device)
-                : formalism.SampleTrainingSigma(batchSize, g);
+                : TrainingSigmaUpTo(formalism, batchSize, settings.GuidanceMaxSigma, g);
             var noisy = Noising.Add(x0, sigma, g);
             var condition = conditions.Select(index);
             var y = labels.Rows(index);
@@ -176,6 +177,8 @@ public sealed class GenNegIteration
 
         try
         {
+            if (settings.GuidanceMaxSigma is { } limit)
+                logger.LogInformation("Classifier trained and guiding at noise levels up to sigma = {Limit} (genneg.guidance_max_sigma)", limit);
             AveragedTraining.Run(loggers, classifier, () => experiment.Models.CreateClassifier(seed, settings.Head), StepLoss,
                 TrainingOptions.From(settings.Classifier, "genneg.classifier"), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
                 progress.Training("train classifier"), cancellation);
@@ -185,4 +188,24 @@ public sealed class GenNegIteration
             conditions.DisposeTensors();
         }
     }
+
+    /// <summary>
+    /// The formalism's training noise levels, conditioned on sigma &lt;= <paramref name="maxSigma"/> (null: all of them) by
+    /// redrawing those above: a classifier that will not guide above the limit spends none of its training there.
+    /// </summary>
+    private static Tensor TrainingSigmaUpTo(IDiffusionFormalism formalism, long count, double? maxSigma, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var sigma = formalism.SampleTrainingSigma(count, generator);
+        if (maxSigma is not { } limit) return sigma.MoveToOuterDisposeScope();
+        for (var round = 0; (sigma > limit).any().cpu().item<bool>(); round++)
+        {
+            if (round == RedrawRounds)
+                throw new GenNegException($"config key 'genneg.guidance_max_sigma' ({limit}) lies below almost every noise level the classifier trains at; raise it");
+            sigma = where(sigma > limit, formalism.SampleTrainingSigma(count, generator), sigma);
+        }
+        return sigma.MoveToOuterDisposeScope();
+    }
+
+    private const int RedrawRounds = 1000;
 }

@@ -24,7 +24,7 @@ public class TrafficPipelineTests
         train: { iterations: 30, batch_size: 32, learning_rate: 2.0e-3, ema_decay: 0.9, checkpoint_every: 10 }
         sampler: { name: ddim, steps: 5, eta: 1, batch_size: 128 }
         evaluate: { samples: 128, mmd_samples: 32, elbo_noise_draws: 2 }
-        genneg: { iterations: 1, per_class: 16, min_per_class: 4, draw_batch_size: 128, max_draws: 12800, classifier: { iterations: 10, batch_size: 32, checkpoint_every: 5 } }
+        genneg: { iterations: 1, guidance_max_sigma: 1.0, per_class: 16, min_per_class: 4, draw_batch_size: 128, max_draws: 12800, classifier: { iterations: 10, batch_size: 32, checkpoint_every: 5 } }
         distill: { iterations: 10, batch_size: 32, learning_rate: 1.0e-3, checkpoint_every: 5 }
         report: { latency_batch_size: 16 }
         """;
@@ -47,6 +47,7 @@ public class TrafficPipelineTests
             Assert.InRange(row.ElementInfractionRate!.Value, 0, row.InfractionRate + 1e-12);
         });
         Assert.Equal(1, report.Rows[1].Classifiers);
+        Assert.Equal(1.0, Runs.RunFolder.Open(run).Stage("genneg-1").GuidanceMaxSigma);
         Assert.Contains("| stage | any reason | collision | offroad |", markdown);
         foreach (var file in new[] { "report.md", "report.html", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png", "genneg-1/maps.geojson" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);

@@ -11,7 +11,9 @@ namespace GenNeg.Domains.Traffic.Model;
 /// frame: -1.4, -1, 0, 1 and 1.4 half-lengths along it by the same half-widths across, so the oracle's corners and edge
 /// midpoints are on the grid with a ring just outside them. The map there is the raster itself plus a few learned edge
 /// features (one 5 x 5 convolution at the raster's resolution), read by bilinear interpolation; outside the window it
-/// reads zero, off-road, as the oracle does.
+/// reads zero, off-road, as the oracle does. The interpolation is written out (four gathers) rather than grid_sample,
+/// whose backward pass libtorch cannot differentiate: the exact likelihood and the DLSM losses take second derivatives
+/// through a classifier's input gradient, and libtorch aborts the process on grid_sample's.
 /// </summary>
 public sealed class MapProbe : Module<Tensor, Tensor>
 {
@@ -52,10 +54,35 @@ public sealed class MapProbe : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (x, y) = boxes.PointsAt(grid);                                                                  // [B, A, P]
         var (batch, agents) = (x.shape[0], x.shape[1]);
-        // grid_sample's (-1, -1) is the top-left corner of the top-left pixel: x grows to the right, rows grow downwards.
-        var points = stack([x / half, -y / half], -1).reshape(batch, agents * Points, 1, 2).to(map.dtype);
-        var read = functional.grid_sample(map, points, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        var (height, width) = (map.shape[2], map.shape[3]);
+        // Pixel coordinates with pixel centres at whole numbers: x grows to the right from the window's left edge, rows
+        // grow downwards from its top (as grid_sample's with align_corners false).
+        var column = ((x / half + 1) * (width / 2.0) - 0.5).reshape(batch, -1).to(map.dtype);              // [B, A P]
+        var row = ((1 - y / half) * (height / 2.0) - 0.5).reshape(batch, -1).to(map.dtype);
+        var read = BilinearRead(map, column, row);                                                           // [B, C, A P]
         return read.reshape(batch, Channels, agents, Points).permute(0, 2, 1, 3).reshape(batch, agents, Channels * Points)
             .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// map [B, C, H, W] at fractional pixel positions [B, N], bilinear, zero outside the raster: [B, C, N]. Differentiable
+    /// twice in the positions (the weights are products of the fractional parts).
+    /// </summary>
+    public static Tensor BilinearRead(Tensor map, Tensor column, Tensor row)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, channels, height, width) = (map.shape[0], map.shape[1], map.shape[2], map.shape[3]);
+        var flat = map.reshape(batch, channels, height * width);
+        var (left, top) = (column.floor(), row.floor());
+        var (right, down) = (column - left, row - top);                     // weights of the right column and lower row
+        Tensor Corner(Tensor cornerColumn, Tensor cornerRow, Tensor weight)
+        {
+            var inside = cornerColumn.ge(0) & cornerColumn.le(width - 1) & cornerRow.ge(0) & cornerRow.le(height - 1);
+            var index = (cornerRow.clamp(0, height - 1) * width + cornerColumn.clamp(0, width - 1)).to(ScalarType.Int64);
+            var values = flat.gather(2, index.unsqueeze(1).expand(batch, channels, index.shape[1]));
+            return values * (weight * inside.to(weight.dtype)).unsqueeze(1);
+        }
+        return (Corner(left, top, (1 - right) * (1 - down)) + Corner(left + 1, top, right * (1 - down))
+            + Corner(left, top + 1, (1 - right) * down) + Corner(left + 1, top + 1, right * down)).MoveToOuterDisposeScope();
     }
 }
