@@ -21,11 +21,11 @@ public sealed class GuidedDenoiser : IDenoiser
     private readonly IDenoiser baseDenoiser;
     private readonly IReadOnlyList<INoiseConditionedClassifier> classifiers;
     private readonly double scale;
-    private readonly double maxSigma;
+    private readonly double? maxSigma;
 
     /// <param name="scale">w, the multiplier of the stack's gradient (1 = the method)</param>
-    /// <param name="maxSigma">noise levels above this get no guidance (infinity = every level, the method)</param>
-    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0, double maxSigma = double.PositiveInfinity)
+    /// <param name="maxSigma">noise levels above this get no guidance (null = every level, the method)</param>
+    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0, double? maxSigma = null)
     {
         this.baseDenoiser = baseDenoiser;
         this.classifiers = classifiers;
@@ -45,9 +45,9 @@ public sealed class GuidedDenoiser : IDenoiser
         // D' can be differentiated through the classifiers' input gradients (second derivatives).
         var differentiable = x.requires_grad;
         var weight = sigma.square();
-        if (!double.IsPositiveInfinity(maxSigma))
+        if (maxSigma is { } limit)
         {
-            var guided = sigma <= maxSigma;
+            var guided = sigma <= limit;
             // A sampler step has one sigma for its whole batch: above the limit the classifiers need not run at all.
             if (!guided.any().cpu().item<bool>()) return denoised.MoveToOuterDisposeScope();
             weight = weight * guided.to(weight.dtype);

@@ -38,7 +38,7 @@ public static class StepLatency
     }
 
     /// <summary>The noise level of the timed steps.</summary>
-    public const float TimedSigma = 0.1f;
+    private const float TimedSigma = 0.1f;
 
     /// <remarks>Each model encodes the batch's condition once before the timed steps, as a sampler batch does.</remarks>
     public static StepTimings Measure(IReadOnlyList<IDenoiser> denoisers, Inputs inputs, int batchSize, int repetitions = 15, int warmUp = 3)

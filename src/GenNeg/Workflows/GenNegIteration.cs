@@ -198,11 +198,11 @@ public sealed class GenNegIteration
         using var scope = NewDisposeScope();
         var sigma = formalism.SampleTrainingSigma(count, generator);
         if (maxSigma is not { } limit) return sigma.MoveToOuterDisposeScope();
-        for (var round = 0; (sigma > limit).any().cpu().item<bool>(); round++)
+        for (var (above, round) = (sigma > limit, 0); above.any().cpu().item<bool>(); above = sigma > limit, round++)
         {
             if (round == RedrawRounds)
                 throw new GenNegException($"config key 'genneg.guidance_max_sigma' ({limit}) lies below almost every noise level the classifier trains at; raise it");
-            sigma = where(sigma > limit, formalism.SampleTrainingSigma(count, generator), sigma);
+            sigma = where(above, formalism.SampleTrainingSigma(count, generator), sigma);
         }
         return sigma.MoveToOuterDisposeScope();
     }

@@ -43,7 +43,7 @@ public sealed class LoadedStage : IDisposable
         foreach (var module in modules)
             foreach (var parameter in module.parameters())
                 parameter.requires_grad = false;
-        IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale, record.GuidanceMaxSigma ?? double.PositiveInfinity);
+        IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale, record.GuidanceMaxSigma);
         return new LoadedStage(record, new ChunkedDenoiser(denoiser), modules);
     }
 
