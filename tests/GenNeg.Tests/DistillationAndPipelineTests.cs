@@ -89,6 +89,10 @@ public class DistillationAndPipelineTests
         Assert.Null(DeploymentArithmetic.ParallelSamplesForOneValid(1.0, 1e-9));
         Assert.Equal(1.25, DeploymentArithmetic.ExpectedRunsPerValid(0.2), 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentArithmetic.ParallelSamplesForOneValid(0.1, 0));
+        // The paper's Table 4 on traffic: 32 ms unguided, 86 and 138 ms with one and two classifiers.
+        Assert.Equal(54.0 / 32, DeploymentArithmetic.ClassifierStepCost(86, 32, 1), 12);
+        Assert.Equal(106.0 / 64, DeploymentArithmetic.ClassifierStepCost(138, 32, 2), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentArithmetic.ClassifierStepCost(10, 5, 0));
     }
 
     [Fact]
@@ -112,6 +116,12 @@ public class DistillationAndPipelineTests
         Assert.Contains("train classifier", phases);
         Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
         Assert.Contains("| genneg-1 | 1 |", markdown);
+        // Only the guided stage has a cost per classifier, against the baseline it guides, timed in the same turns.
+        var (baselineRow, guidedRow) = (report.Rows[0], report.Rows[1]);
+        Assert.Equal((guidedRow.StepLatencyMs - baselineRow.StepLatencyMs) / baselineRow.StepLatencyMs, guidedRow.ClassifierStepCost!.Value, 12);
+        Assert.Null(baselineRow.ClassifierStepCost);
+        Assert.Null(report.Rows[2].ClassifierStepCost);
+        Assert.Contains("step cost per classifier", markdown);
         foreach (var file in new[] { "report.md", "report.json", "report/metrics.png", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(run, "report/metrics.png"))[..4]);
@@ -122,7 +132,7 @@ public class DistillationAndPipelineTests
         var (again, _) = pipeline.Run(new PipelineRequest(config, run), new PhaseCallbackProgress((phase, _) => phases.Add(phase)));
         Assert.Empty(phases);
         // The figures are the stored ones; only the step latencies are timed afresh.
-        Assert.Equal(report.Rows.Select(r => r with { StepLatencyMs = 0 }), again.Rows.Select(r => r with { StepLatencyMs = 0 }));
+        Assert.Equal(report.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null }), again.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null }));
         Assert.All(again.Rows, r => Assert.True(r.StepLatencyMs > 0));
         Assert.Equal(denoiserBefore, File.GetLastWriteTimeUtc(Path.Combine(run, "distilled-1/denoiser.bin")));
 

@@ -103,7 +103,8 @@ public class GuidanceTests
         using var full = everywhere.Denoise(x, sigma, Condition.None);
         using var cut = limited.Denoise(x, sigma, Condition.None);
         using var unguided = plain.Denoise(x, sigma, Condition.None);
-        Assert.Equal(full[..2].data<float>().ToArray(), cut[..2].data<float>().ToArray());
+        // The guided rows are computed on their own (see the next test), so they match to float rounding.
+        Assert.True(cut[..2].allclose(full[..2], rtol: 1e-6, atol: 1e-6));
         Assert.Equal(unguided[2..].data<float>().ToArray(), cut[2..].data<float>().ToArray());
         Assert.False(full[2..].eq(unguided[2..]).all().item<bool>());   // the guidance is not zero there by itself
         // A sampler step above the limit skips the classifiers and returns the plain denoiser.
@@ -111,6 +112,44 @@ public class GuidanceTests
         using var skipped = limited.Denoise(x, high, Condition.None);
         using var plainHigh = plain.Denoise(x, high, Condition.None);
         Assert.Equal(plainHigh.data<float>().ToArray(), skipped.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void With_per_sample_noise_levels_the_classifiers_see_only_the_guided_rows_with_their_conditions()
+    {
+        random.manual_seed(7);
+        using var generator = new Generator(7);
+        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
+        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
+        using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
+        var recorder = new RecordingClassifier(classifier);
+        var plain = new GaussianDenoiser(1.0);
+        using var x = randn([5, 2], generator: generator);
+        using var sigma = tensor(new[] { 3f, 0.5f, 9f, 1.0f, 4f });
+        using var labels = arange(5);
+        using var cut = new GuidedDenoiser(plain, [recorder], maxSigma: 1.0).Denoise(x, sigma, Condition.Of("label", labels));
+        Assert.Equal(new float[] { 0.5f, 1.0f }, recorder.Sigmas);
+        Assert.Equal(new long[] { 1, 3 }, recorder.Labels);
+        // Rows 1 and 3 get the guidance computed on the whole batch (to float rounding), the rest none.
+        using var full = new GuidedDenoiser(plain, [classifier]).Denoise(x, sigma, Condition.None);
+        using var unguided = plain.Denoise(x, sigma, Condition.None);
+        using var rows = tensor(new long[] { 1, 3 });
+        using var others = tensor(new long[] { 0, 2, 4 });
+        Assert.True(cut.index_select(0, rows).allclose(full.index_select(0, rows), rtol: 1e-6, atol: 1e-6));
+        Assert.Equal(unguided.index_select(0, others).data<float>().ToArray(), cut.index_select(0, others).data<float>().ToArray());
+    }
+
+    private sealed class RecordingClassifier(INoiseConditionedClassifier inner) : INoiseConditionedClassifier
+    {
+        public float[] Sigmas { get; private set; } = [];
+        public long[] Labels { get; private set; } = [];
+
+        public Tensor Logit(Tensor x, Tensor sigma, Condition condition)
+        {
+            Sigmas = sigma.cpu().data<float>().ToArray();
+            Labels = condition["label"].cpu().data<long>().ToArray();
+            return inner.Logit(x, sigma, Condition.None);
+        }
     }
 
     [Fact]

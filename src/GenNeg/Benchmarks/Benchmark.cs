@@ -115,7 +115,7 @@ public sealed class Benchmark
         add("sampler step, baseline + 2 classifiers", twoStep, "ms");
         add("sampler step, distilled", timings.Median(Distilled), "ms");
         add("distilled step / baseline step", timings.MedianOfRounds(t => t[Distilled] / t[Base]), "x");
-        add("cost of each stacked classifier (x baseline step)", timings.MedianOfRounds(t => (t[Two] - t[Base]) / 2 / t[Base]), "x");
+        add("cost of each stacked classifier (x baseline step)", timings.MedianOfRounds(t => Reporting.DeploymentArithmetic.ClassifierStepCost(t[Two], t[Base], 2)), "x");
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         add("sampling, baseline", SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
         add("sampling, baseline + 2 classifiers", SamplesPerSecond(batch, twoStep, evaluations), "samples/s");

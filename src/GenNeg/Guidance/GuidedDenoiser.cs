@@ -44,16 +44,26 @@ public sealed class GuidedDenoiser : IDenoiser
         // When x carries a graph (the exact likelihood differentiates D' itself), the guidance keeps its graph too, so
         // D' can be differentiated through the classifiers' input gradients (second derivatives).
         var differentiable = x.requires_grad;
-        var weight = sigma.square();
-        if (maxSigma is { } limit)
-        {
-            var guided = sigma <= limit;
-            // A sampler step has one sigma for its whole batch: above the limit the classifiers need not run at all.
-            if (!guided.any().cpu().item<bool>()) return denoised.MoveToOuterDisposeScope();
-            weight = weight * guided.to(weight.dtype);
-        }
-        var gradient = LogValidGradient(x, sigma, condition, differentiable);
-        return ((differentiable ? denoised : denoised.detach()) + scale * PerSample.Broadcast(weight, x) * gradient).MoveToOuterDisposeScope();
+        var gradient = maxSigma is { } limit ? GuidedRowsGradient(x, sigma, condition, limit, differentiable) : LogValidGradient(x, sigma, condition, differentiable);
+        if (gradient is null) return denoised.MoveToOuterDisposeScope();
+        return ((differentiable ? denoised : denoised.detach()) + scale * PerSample.Broadcast(sigma.square(), x) * gradient).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The stack's gradient on the samples at or below the limit and zero elsewhere, or null when no sample is. A
+    /// sampler step has one sigma for its whole batch, so above the limit the classifiers do not run at all; batches
+    /// with per-sample noise levels (distillation, the likelihood bound) run them on the guided rows only: with t
+    /// uniform on 1..T and the limit at t = 145, a seventh of them.
+    /// </summary>
+    private Tensor? GuidedRowsGradient(Tensor x, Tensor sigma, Condition condition, double limit, bool differentiable)
+    {
+        var guided = sigma <= limit;
+        var guidedCount = guided.sum().cpu().item<long>();
+        if (guidedCount == 0) return null;
+        if (guidedCount == guided.numel()) return LogValidGradient(x, sigma, condition, differentiable);
+        var rows = guided.nonzero().squeeze(1);
+        var part = LogValidGradient(x.index_select(0, rows), sigma.index_select(0, rows), condition.Select(rows), differentiable);
+        return zeros_like(x).index_copy(0, rows, part);
     }
 
     /// <summary>grad_x sum_k sum_e log C_k,e(x; sigma, c), [B, *S]; with <paramref name="createGraph"/> it stays differentiable in x.</summary>

@@ -18,4 +18,14 @@ public static class DeploymentArithmetic
     /// <summary>Expected sampler runs per valid sample in a rejection loop: 1 / (1 - eps).</summary>
     public static double ExpectedRunsPerValid(double infractionRate) =>
         infractionRate >= 1 ? double.PositiveInfinity : 1 / (1 - infractionRate);
+
+    /// <summary>
+    /// What each classifier of a stack adds to a sampler step, in steps of the model it guides: (step - base step) /
+    /// (classifiers x base step), the paper's reading of its Table 4 (about 1.7x per classifier on traffic scenes).
+    /// </summary>
+    public static double ClassifierStepCost(double stepMs, double baseStepMs, int classifiers)
+    {
+        if (classifiers < 1) throw new ArgumentOutOfRangeException(nameof(classifiers), "a stack has at least one classifier");
+        return (stepMs - baseStepMs) / (classifiers * baseStepMs);
+    }
 }

@@ -25,7 +25,8 @@ public sealed record ReportRow(
     double? ElementInfractionRate = null,
     IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
     double MmdStandardError = 0,
-    Metrics.NllEstimate? ExactNll = null);
+    Metrics.NllEstimate? ExactNll = null,
+    double? ClassifierStepCost = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -60,12 +61,21 @@ public static class RunReport
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
         using var experiment = Experiment.Open(config, registries);
-        var latencies = LoadedStage.TimeSamplerSteps(run, experiment, evaluated.Select(m => run.Stage(m.Stage)).ToList(), config.Report.LatencyBatchSize);
+        var records = evaluated.Select(m => run.Stage(m.Stage)).ToList();
+        var latencies = LoadedStage.TimeSamplerSteps(run, experiment, records, config.Report.LatencyBatchSize);
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
-            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll));
+            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i)));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
+    }
+
+    /// <summary>Stage i's cost per classifier against the reported stage with the same denoiser and no classifier, if any.</summary>
+    private static double? ClassifierStepCost(IReadOnlyList<StageRecord> stages, IReadOnlyList<double> latencies, int i)
+    {
+        if (stages[i].Classifiers.Count == 0) return null;
+        var plain = Enumerable.Range(0, stages.Count).FirstOrDefault(j => stages[j].Classifiers.Count == 0 && stages[j].Denoiser == stages[i].Denoiser, -1);
+        return plain < 0 ? null : DeploymentArithmetic.ClassifierStepCost(latencies[i], latencies[plain], stages[i].Classifiers.Count);
     }
 
     /// <summary>
