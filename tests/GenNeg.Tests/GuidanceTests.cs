@@ -91,9 +91,7 @@ public class GuidanceTests
     {
         random.manual_seed(6);
         using var generator = new Generator(6);
-        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
-        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
-        using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
+        using var classifier = RandomClassifier(hidden: 8, generator);
         var plain = new GaussianDenoiser(1.0);
         var everywhere = new GuidedDenoiser(plain, [classifier]);
         var limited = new GuidedDenoiser(plain, [classifier], maxSigma: 2.0);
@@ -119,9 +117,7 @@ public class GuidanceTests
     {
         random.manual_seed(7);
         using var generator = new Generator(7);
-        using var network = new ResidualMlp(new MlpShape(2, 1, Hidden: 8, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
-        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
-        using var classifier = new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
+        using var classifier = RandomClassifier(hidden: 8, generator);
         var recorder = new RecordingClassifier(classifier);
         var plain = new GaussianDenoiser(1.0);
         using var x = randn([5, 2], generator: generator);
@@ -137,6 +133,14 @@ public class GuidanceTests
         using var others = tensor(new long[] { 0, 2, 4 });
         Assert.True(cut.index_select(0, rows).allclose(full.index_select(0, rows), rtol: 1e-6, atol: 1e-6));
         Assert.Equal(unguided.index_select(0, others).data<float>().ToArray(), cut.index_select(0, others).data<float>().ToArray());
+    }
+
+    /// <summary>A by-sample EDM classifier on 2-D points whose weights are drawn from N(0, 0.5^2), so its gradient is not zero.</summary>
+    private static TimeDependentClassifier RandomClassifier(int hidden, Generator generator)
+    {
+        var network = new ResidualMlp(new MlpShape(2, 1, Hidden: hidden, Blocks: 1, TimeEmbedding: 8) { OutputShape = [] });
+        using (no_grad()) foreach (var p in network.parameters()) p.normal_(0, 0.5, generator);
+        return new TimeDependentClassifier(network, new EdmPreconditioning(1.0));
     }
 
     private sealed class RecordingClassifier(INoiseConditionedClassifier inner) : INoiseConditionedClassifier
