@@ -87,7 +87,8 @@ public class DistillationAndPipelineTests
     public void Deployment_arithmetic_edges()
     {
         Assert.Null(DeploymentArithmetic.ParallelSamplesForOneValid(1.0, 1e-9));
-        Assert.Equal(1.25, DeploymentArithmetic.ExpectedRunsPerValid(0.2), 12);
+        Assert.Equal(1.25, DeploymentArithmetic.ExpectedRunsPerValid(0.2)!.Value, 12);
+        Assert.Null(DeploymentArithmetic.ExpectedRunsPerValid(1.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => DeploymentArithmetic.ParallelSamplesForOneValid(0.1, 0));
         // The paper's Table 4 on traffic: 32 ms unguided, 86 and 138 ms with one and two classifiers.
         Assert.Equal(54.0 / 32, DeploymentArithmetic.ClassifierStepCost(86, 32, 1), 12);

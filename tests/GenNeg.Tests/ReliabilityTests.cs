@@ -209,10 +209,25 @@ public class ReliabilityTests
     {
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
-        var row = new ReportRow("baseline", 0, 10, 1.0, 0.1, -3, 0.1, 5, null, double.PositiveInfinity);
+        var row = new ReportRow("baseline", 0, 10, 0.5, 0.1, double.NegativeInfinity, 0.1, 5, 30, 2);
         var error = Assert.Throws<GenNegException>(() => RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(), Registries.CreateDefault()));
-        Assert.StartsWith("report: figure 'rows[0].expected_runs_per_valid' is ", error.Message);
+        Assert.StartsWith("report: figure 'rows[0].elbo' is ", error.Message);
         Assert.False(File.Exists(Path.Combine(run, RunReport.JsonFile)));
+    }
+
+    [Fact]
+    public void A_stage_whose_samples_are_all_invalid_is_reported_as_never_giving_a_valid_one()
+    {
+        using var folder = new TempFolder();
+        var run = TrainedRun(folder);
+        var rate = 1.0;
+        var row = new ReportRow("baseline", 0, 10, rate, 0.1, -3, 0.1, 5,
+            DeploymentArithmetic.ParallelSamplesForOneValid(rate, 1e-9), DeploymentArithmetic.ExpectedRunsPerValid(rate));
+        var markdown = RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(), Registries.CreateDefault());
+        Assert.Contains("| never | never |", markdown);
+        var written = JsonNode.Parse(File.ReadAllText(Path.Combine(run, RunReport.JsonFile)))!;
+        Assert.Equal(0.1, written["rows"]![0]!["mmd"]!.GetValue<double>());
+        Assert.Null(written["rows"]![0]!["expected_runs_per_valid"]);
     }
 
     // ---- 4. Failed iterations do not stick ----

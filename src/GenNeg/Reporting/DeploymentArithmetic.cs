@@ -15,9 +15,9 @@ public static class DeploymentArithmetic
         return Math.Max(1, (long)Math.Ceiling(Math.Log(delta) / Math.Log(infractionRate) - 1e-12));
     }
 
-    /// <summary>Expected sampler runs per valid sample in a rejection loop: 1 / (1 - eps).</summary>
-    public static double ExpectedRunsPerValid(double infractionRate) =>
-        infractionRate >= 1 ? double.PositiveInfinity : 1 / (1 - infractionRate);
+    /// <summary>Expected sampler runs per valid sample in a rejection loop: 1 / (1 - eps). Null when eps = 1 (never).</summary>
+    public static double? ExpectedRunsPerValid(double infractionRate) =>
+        infractionRate >= 1 ? null : 1 / (1 - infractionRate);
 
     /// <summary>
     /// What each classifier of a stack adds to a sampler step, in steps of the model it guides: (step - base step) /

@@ -28,7 +28,7 @@ public static class ReportTable
             string.Create(c, $"{r.Elbo:F3} ± {r.ElboStandardError:F3}"),
             .. withNll ? new[] { r.ExactNll is { } e ? NllCell(e, c) : "" } : [],
             r.StepLatencyMs.ToString("F2", c), r.ClassifierStepCost is { } cost ? string.Create(c, $"{cost:F2}x") : "", r.ParallelSamplesForOneValid?.ToString("N0", c) ?? "never",
-            r.ExpectedRunsPerValid.ToString("F4", c),
+            r.ExpectedRunsPerValid?.ToString("F4", c) ?? "never",
         ];
     }
 

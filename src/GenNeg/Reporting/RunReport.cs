@@ -21,7 +21,7 @@ public sealed record ReportRow(
     double ElboStandardError,
     double StepLatencyMs,
     long? ParallelSamplesForOneValid,
-    double ExpectedRunsPerValid,
+    double? ExpectedRunsPerValid,
     double? ElementInfractionRate = null,
     IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
     double MmdStandardError = 0,
@@ -85,7 +85,7 @@ public static class RunReport
     /// </summary>
     public static string Write(RunFolder run, RunReportData report, GenNegConfig config, Registries registries)
     {
-        FiniteFigures.Check(report, "report", "a stage whose samples are all invalid has no finite runs per valid sample");
+        FiniteFigures.Check(report, "report");
         run.EnsureFolder(FigureFolder);
         var scatters = new List<string>();
         using (var experiment = Experiment.Open(config with { Device = "cpu" }, registries))
