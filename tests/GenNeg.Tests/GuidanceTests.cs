@@ -184,6 +184,27 @@ public class GuidanceTests
     }
 
     [Fact]
+    public void A_budget_without_the_rarer_class_fails_unless_no_minimum_is_asked()
+    {
+        using var folder = new TempFolder();
+        var nothingValid = new ThresholdOracle(-1e9);
+        var strict = new DrawSettings(PerClass: 300, BatchSize: 250, MaxDraws: 500, Balanced: true, MinPerClass: 1);
+        using (var generator = new Generator(3))
+        {
+            var error = Assert.Throws<GenNegException>(() => SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), nothingValid, DrawSource.Unconditional(2), strict, generator, folder.Combine("a.bin")));
+            Assert.StartsWith("drew 500 samples and found 0 valid and 500 invalid, short of 1 of each", error.Message);
+        }
+        // What bench asks for: the drawing timed whatever the class mix.
+        using (var generator = new Generator(3))
+        {
+            using var set = SyntheticDrawing.Draw(new NoiseSampler(3), new GaussianDenoiser(1), nothingValid, DrawSource.Unconditional(2), strict with { MinPerClass = 0 }, generator, folder.Combine("b.bin"));
+            Assert.Equal(500, set.Drawn);
+            Assert.Equal(0, set.Positives.Count + set.Negatives.Count);
+            Assert.Equal(0, set.Alpha);
+        }
+    }
+
+    [Fact]
     public void Imbalanced_drawing_keeps_the_first_2n_draws_as_they_come()
     {
         using var folder = new TempFolder();
