@@ -92,7 +92,7 @@ public class TrafficCliTests
         while (!File.Exists(Path.Combine(folder, "GenNeg.sln"))) folder = Path.GetDirectoryName(folder)!;
         var config = ConfigLoader.LoadFile(Path.Combine(folder, "configs", "traffic-quick.yaml"));
         Assert.Equal(("traffic", "traffic", 12, "ddpm"), (config.Data.Name, config.Oracle, config.Data.Traffic.Agents, config.Model.Formalism));
-        Assert.Equal((8000, 8000, 0.5), (config.Data.TrainSize, config.Data.Traffic.TrainMaps, config.Genneg.GuidanceMaxSigma ?? double.NaN));
+        Assert.Equal((8000, 8000, 0.2), (config.Data.TrainSize, config.Data.Traffic.TrainMaps, config.Genneg.GuidanceMaxSigma ?? double.NaN));
     }
 
     [Fact]
