@@ -119,8 +119,9 @@ public class SignalTests
     /// </summary>
     private static bool SigintIgnored()
     {
+        const int sigint = 2;   // SigIgn is a hex mask with bit (n - 1) set for each ignored signal n
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (sigint - 1))) != 0;
     }
 
     [Fact]
