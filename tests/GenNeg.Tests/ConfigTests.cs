@@ -94,6 +94,9 @@ public class ConfigTests
     [InlineData("genneg:\n  draw: sis\n  sis:\n    min_ess_fraction: 2\n", "config key 'genneg.sis.min_ess_fraction' must be in [0, 1], got 2")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    proposal: ' '\n", "config key 'genneg.sis.proposal' must name a stage or 'current'")]
     [InlineData("genneg:\n  draw: sis\n  classifier:\n    loss: dlsm\n", "config key 'genneg.draw' (sis) trains with per-example weights, which genneg.classifier.loss 'dlsm' does not take; use cross_entropy")]
+    [InlineData("genneg:\n  draw: sis\n  sis:\n    sampler: ddim\n", "config key 'genneg.sis.sampler': the edm formalism draws by sequential importance sampling with auto (euler_maruyama), euler_maruyama or heun, got 'ddim'")]
+    [InlineData("sampler:\n  churn: 0\ngenneg:\n  draw: sis\n  sis:\n    sampler: heun\n", "config key 'sampler.churn': genneg.sis.sampler heun weights Heun's churn noise, and churn 0 adds none; set sampler.churn above 0 or genneg.sis.sampler to euler_maruyama")]
+    [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\ngenneg:\n  draw: sis\n  sis:\n    sampler: heun\n", "config key 'genneg.sis.sampler': the ddpm formalism draws by sequential importance sampling with auto (ancestral) or ancestral, got 'heun'")]
     [InlineData("genneg:\n  sis:\n    proposl: current\n", "unknown config key 'genneg.sis.proposl' (did you mean 'genneg.sis.proposal'?)")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)

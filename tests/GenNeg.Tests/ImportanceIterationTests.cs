@@ -50,7 +50,7 @@ public class ImportanceIterationTests
         var plot = folder.Combine("drawing.png");
         var table = Succeeds("stages", "--run", run, "--compare", run, "--plot", plot);
         Assert.Contains($"| run | 1 | standard | {stage.Classifiers[0].Drawn:N0} | 40 + 40 | - / - |", table);
-        Assert.Contains($"| run | 2 | sis from baseline | {classifier.Drawn:N0} | 40 + 40 | {sis.PositiveEss:N0} / {sis.NegativeEss:N0} |", table);
+        Assert.Contains($"| run | 2 | sis from baseline (euler_maruyama, 8 steps) | {classifier.Drawn:N0} | 40 + 40 | {sis.PositiveEss:N0} / {sis.NegativeEss:N0} |", table);
         Assert.Equal(4, table.Split('\n').Count(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\| run \| \d")));   // 2 iterations x 2 runs
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(plot)[..4]);
         var (code, _, error) = Cli("stages", "--run", run, "--compare", folder.Combine("missing"));
@@ -74,6 +74,20 @@ public class ImportanceIterationTests
         Assert.Equal(40, sis.PositiveEss, 9);
         Assert.Equal(40, sis.NegativeEss, 9);
         Assert.Equal((double)classifier.PositivesDrawn / classifier.Drawn, classifier.Alpha, 12);
+    }
+
+    [Fact]
+    public void Sis_draws_with_the_evaluations_heun_sampler_when_asked_and_records_it()
+    {
+        using var folder = new TempFolder();
+        var run = TrainTinyBaseline(folder);
+        Succeeds("iterate", "--run", run);
+        var printed = Succeeds("iterate", "--run", run, "--draw", "sis", "--set", "genneg.sis.sampler=heun");
+
+        Assert.Contains("genneg-2: drawn by sequential importance sampling from baseline with heun over 8 steps", printed);
+        var sis = RunFolder.Open(run).LoadManifest().Find("genneg-2")!.Classifiers[1].Importance!;
+        Assert.Equal(("baseline", "heun", 8), (sis.Proposal, sis.Sampler, sis.Steps));
+        Assert.True(sis.PositiveEss < 40, "the stack and the baseline differ, so the weights do");
     }
 
     [Fact]

@@ -54,9 +54,14 @@ public class ImportanceSamplingTests
         }
     }
 
-    public static TheoryData<string> Samplers => new() { "euler_maruyama", "ancestral" };
+    public static TheoryData<string> Samplers => new() { "euler_maruyama", "heun", "ancestral" };
 
-    private static IGaussianStepSampler SamplerNamed(string name) => name == "ancestral" ? Ancestral(50) : EulerMaruyama(30);
+    private static IGaussianStepSampler SamplerNamed(string name) => name switch
+    {
+        "ancestral" => Ancestral(50),
+        "heun" => new HeunSampler(new HeunSettings(Steps: 30, SigmaMax: 8, SigmaMin: 0.01, Churn: 10)),
+        _ => EulerMaruyama(30),
+    };
 
     [Theory]
     [MemberData(nameof(Samplers))]
@@ -83,7 +88,7 @@ public class ImportanceSamplingTests
         var start = sampler.Start(ones([1, dimension])).data<float>()[0];
         var mean = new double[dimension];
         var variance = Enumerable.Repeat((double)start * start, dimension).ToArray();
-        for (var i = 0; i < sampler.Steps; i++)
+        for (var i = 0; i < sampler.Transitions; i++)
         {
             var atZero = sampler.Step(denoiser, zeros([1, dimension]), Condition.None, i);
             var atOne = sampler.Step(denoiser, ones([1, dimension]), Condition.None, i);
@@ -150,6 +155,42 @@ public class ImportanceSamplingTests
         Assert.IsType<AncestralSampler>(ModelFactory.Formalism(ddpm).CreateImportanceSampler(new SamplerConfig { Name = "ddim", Steps = 10 }));
         var refused = Assert.Throws<GenNegException>(() => ModelFactory.CreateSampler(new SamplerConfig { Name = "euler_maruyama" }, ddpm));
         Assert.Contains("sampler.name", refused.Message);
+    }
+
+    [Fact]
+    public void Heun_read_as_a_chain_of_churned_points_walks_algorithm_2_and_draws_for_importance_sampling()
+    {
+        // Karras et al. 2022, Algorithm 2, written out: churn, Euler step, trapezoidal correction (none into sigma = 0).
+        var settings = new HeunSettings(Steps: 12, SigmaMax: 8, SigmaMin: 0.01, Churn: 10);
+        var denoiser = new ShiftedGaussianDenoiser([0.4, -0.2], 0.6);
+        var levels = new HeunSampler(settings).NoiseLevels();
+        var gamma = Math.Min(settings.Churn / settings.Steps, Math.Sqrt(2) - 1);
+        using var generator = new Generator(9);
+        var noise = randn([300, 2], generator: generator);
+        var x = noise * levels[0];
+        for (var i = 0; i < settings.Steps; i++)
+        {
+            var raised = levels[i] * (1 + gamma);
+            var xHat = x + Math.Sqrt(raised * raised - levels[i] * levels[i]) * randn(x.shape, generator: generator);
+            var d = (xHat - denoiser.Denoise(xHat, tensor(new[] { (float)raised }), Condition.None)) / raised;
+            x = xHat + (levels[i + 1] - raised) * d;
+            if (levels[i + 1] == 0) continue;
+            var dNext = (x - denoiser.Denoise(x, tensor(new[] { (float)levels[i + 1] }), Condition.None)) / levels[i + 1];
+            x = xHat + (levels[i + 1] - raised) * (0.5 * d + 0.5 * dNext);
+        }
+        using var again = new Generator(9);
+        var sampler = new HeunSampler(settings);
+        var walked = sampler.Sample(denoiser, randn([300, 2], generator: again), Condition.None, again);
+        Assert.Equal(x.data<float>().ToArray(), walked.data<float>().ToArray());
+        Assert.Equal(13, sampler.Transitions);
+        Assert.Equal(23, sampler.Evaluations);
+
+        var edm = new ModelConfig();
+        var heun = new SamplerConfig { Name = "heun", Steps = 10 };
+        Assert.IsType<HeunSampler>(ModelFactory.Formalism(edm).CreateImportanceSampler(heun, "heun"));
+        var refused = Assert.Throws<GenNegException>(() => ModelFactory.Formalism(edm).CreateImportanceSampler(heun with { Churn = 0 }, "heun"));
+        Assert.StartsWith("config key 'sampler.churn'", refused.Message);
+        Assert.IsType<HeunSampler>(ModelFactory.CreateSampler(heun with { Churn = 0 }, edm));
     }
 
     [Fact]

@@ -90,6 +90,8 @@ public static class ConfigValidator
         {
             if (string.IsNullOrWhiteSpace(g.Sis.Proposal)) throw new GenNegException("config key 'genneg.sis.proposal' must name a stage or 'current'");
             InRange("genneg.sis.min_ess_fraction", g.Sis.MinEssFraction, 0, 1);
+            // The formalism knows which of its samplers can draw by sequential importance sampling.
+            ModelFactory.Formalism(c.Model).CreateImportanceSampler(c.Sampler, g.Sis.Sampler);
             if (g.Ablation == Ablations.Imbalanced)
                 throw new GenNegException("config key 'genneg.draw' (sis) draws balanced sets only; the imbalanced ablation needs genneg.draw: standard");
             if (g.Classifier.Loss != "cross_entropy")

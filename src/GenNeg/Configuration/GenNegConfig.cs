@@ -205,6 +205,13 @@ public sealed record ImportanceDrawingConfig
     public double ProposalGuidanceScale { get; init; }
     /// <summary>Warn when a class's effective sample size (sum w)^2 / sum w^2 falls below this fraction of its kept samples.</summary>
     public double MinEssFraction { get; init; } = 0.1;
+    /// <summary>
+    /// The Gaussian-step sampler that draws, at sampler.steps: auto for the formalism's default (edm: euler_maruyama,
+    /// ddpm: ancestral); edm also takes heun, the evaluation's own sampler read as a chain of its churned points.
+    /// </summary>
+    public string Sampler { get; init; } = FormalismDefault;
+
+    public const string FormalismDefault = "auto";
 }
 
 /// <summary>Classifier training: the training keys plus the classifier's loss.</summary>

@@ -53,7 +53,12 @@ public sealed class DdpmFormalism(DdpmSchedule schedule, string prediction = Ddp
             $"config key 'sampler.name': the ddpm formalism samples with {AncestralSampler.Name} or {DdimSampler.Name}, got '{sampler.Name}'"),
     };
 
-    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler) => new AncestralSampler(schedule, sampler.Steps, sampler.Spacing);
+    public IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler, string name = ImportanceDrawingConfig.FormalismDefault) => name switch
+    {
+        ImportanceDrawingConfig.FormalismDefault or AncestralSampler.Name => new AncestralSampler(schedule, sampler.Steps, sampler.Spacing),
+        _ => throw new GenNegException(
+            $"config key 'genneg.sis.sampler': the ddpm formalism draws by sequential importance sampling with {ImportanceDrawingConfig.FormalismDefault} ({AncestralSampler.Name}) or {AncestralSampler.Name}, got '{name}'"),
+    };
 
     public LikelihoodBound CreateLikelihood(int drawsPerExample) => new ReweightedElbo(schedule, drawsPerExample);
 

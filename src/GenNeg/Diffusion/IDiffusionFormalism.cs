@@ -28,10 +28,11 @@ public interface IDiffusionFormalism
     ISampler CreateSampler(SamplerConfig sampler);
 
     /// <summary>
-    /// The formalism's sampler with Gaussian steps at sampler.steps (EDM: Euler-Maruyama, DDPM: ancestral), which
-    /// sequential importance sampling uses whatever sampler the config names for evaluation.
+    /// The sampler with Gaussian steps at sampler.steps that sequential importance sampling draws with, whatever
+    /// sampler.name says: <paramref name="name"/> (genneg.sis.sampler), auto for the formalism's default
+    /// (EDM: Euler-Maruyama, DDPM: ancestral).
     /// </summary>
-    IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler);
+    IGaussianStepSampler CreateImportanceSampler(SamplerConfig sampler, string name = ImportanceDrawingConfig.FormalismDefault);
 
     /// <summary>The likelihood figure reported for a stage: EDM's ELBO, DDPM's r-ELBO.</summary>
     LikelihoodBound CreateLikelihood(int drawsPerExample);

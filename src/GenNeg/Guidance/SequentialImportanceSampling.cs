@@ -51,7 +51,7 @@ public static class SequentialImportanceSampling
         using var noGrad = no_grad();
         var x = sampler.Start(noise);
         var logWeights = zeros([noise.shape[0]], dtype: ScalarType.Float64, device: noise.device);
-        for (var i = 0; i < sampler.Steps; i++)
+        for (var i = 0; i < sampler.Transitions; i++)
         {
             using var scope = NewDisposeScope();
             var towards = sampler.Step(target, x, targetCondition, i);

@@ -25,7 +25,7 @@ public sealed record IterationDrawing(
             {
                 var newest = stage.Classifiers[^1];
                 var evaluated = metrics.TryGetValue(stage.Name, out var m) ? m : null;
-                var method = newest.Importance is { } sis ? $"sis from {sis.Proposal}" : DrawMethods.Standard;
+                var method = newest.Importance is { } sis ? $"sis from {sis.Proposal} ({sis.Sampler}, {sis.Steps} steps)" : DrawMethods.Standard;
                 return new IterationDrawing(stage.Classifiers.Count, stage.Name, method, newest.Alpha, newest.Drawn, newest.TrainPositives,
                     newest.TrainNegatives, newest.DrawSeconds, newest.Importance?.PositiveEss, newest.Importance?.NegativeEss,
                     evaluated?.InfractionRate, evaluated?.Mmd, evaluated?.Elbo);

@@ -28,6 +28,8 @@ public sealed class AncestralSampler : IGaussianStepSampler
 
     public string Label => Name;
 
+    public int Transitions => Steps;
+
     public int Evaluations => visited.Length;
 
     public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) => DdpmSteps.Walk(noise, visited, (x, t, s) =>

@@ -28,6 +28,8 @@ public sealed class EulerMaruyamaSampler : IGaussianStepSampler
 
     public string Label => Name;
 
+    public int Transitions => Steps;
+
     public int Evaluations => levels.Length;
 
     public Tensor Sample(IDenoiser denoiser, Tensor noise, Condition condition, Generator generator) =>

@@ -37,7 +37,7 @@ public static class ImportanceDraw
         var sameAsTarget = proposalRecord.Name == from.Name && proposalRecord.GuidanceScale == from.GuidanceScale;
         using var target = LoadedStage.Load(run, experiment, from);
         using var proposal = sameAsTarget ? null : LoadedStage.Load(run, experiment, proposalRecord);
-        var sampler = experiment.Models.Formalism.CreateImportanceSampler(config.Sampler);
+        var sampler = experiment.Models.Formalism.CreateImportanceSampler(config.Sampler, sis.Sampler);
         logger.LogInformation(
             "{Stage}: drawing by sequential importance sampling from proposal {Proposal} (guidance scale {Scale}) towards {Target}, with the " +
             "{Sampler} sampler over {Steps} steps (the configured {Configured} sampler evaluates the stage)",
