@@ -57,6 +57,13 @@ public class ImportanceIterationTests
         Assert.NotEqual(0, code);
         Assert.Contains("missing", error);
         Assert.DoesNotContain("   at ", error);
+
+        // The evaluation's own Heun sampler, on its churned points, draws when asked.
+        printed = Succeeds("iterate", "--run", run, "--draw", "sis", "--set", "genneg.sis.sampler=heun");
+        Assert.Contains("genneg-3: drawn by sequential importance sampling from baseline with heun over 8 steps", printed);
+        var heun = RunFolder.Open(run).LoadManifest().Find("genneg-3")!.Classifiers[2].Importance!;
+        Assert.Equal(("baseline", "heun", 8), (heun.Proposal, heun.Sampler, heun.Steps));
+        Assert.True(heun.PositiveEss < 40, "the stack and the baseline differ, so the weights do");
     }
 
     [Fact]
@@ -74,20 +81,6 @@ public class ImportanceIterationTests
         Assert.Equal(40, sis.PositiveEss, 9);
         Assert.Equal(40, sis.NegativeEss, 9);
         Assert.Equal((double)classifier.PositivesDrawn / classifier.Drawn, classifier.Alpha, 12);
-    }
-
-    [Fact]
-    public void Sis_draws_with_the_evaluations_heun_sampler_when_asked_and_records_it()
-    {
-        using var folder = new TempFolder();
-        var run = TrainTinyBaseline(folder);
-        Succeeds("iterate", "--run", run);
-        var printed = Succeeds("iterate", "--run", run, "--draw", "sis", "--set", "genneg.sis.sampler=heun");
-
-        Assert.Contains("genneg-2: drawn by sequential importance sampling from baseline with heun over 8 steps", printed);
-        var sis = RunFolder.Open(run).LoadManifest().Find("genneg-2")!.Classifiers[1].Importance!;
-        Assert.Equal(("baseline", "heun", 8), (sis.Proposal, sis.Sampler, sis.Steps));
-        Assert.True(sis.PositiveEss < 40, "the stack and the baseline differ, so the weights do");
     }
 
     [Fact]
