@@ -22,6 +22,7 @@ public static class GenNegCli
         root.Subcommands.Add(new IterateCommand(environment));
         root.Subcommands.Add(new DrawCommand(environment));
         root.Subcommands.Add(new DistillCommand(environment));
+        root.Subcommands.Add(new RescaleCommand(environment));
         root.Subcommands.Add(new PipelineCommand(environment));
         root.Subcommands.Add(new EvaluateCommand(environment));
         root.Subcommands.Add(new StagesCommand(environment));

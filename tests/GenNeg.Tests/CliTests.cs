@@ -27,7 +27,7 @@ public class CliTests
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (var command in new[] { "train-baseline", "iterate", "distill", "pipeline", "sample", "evaluate", "stages" }) Assert.Contains(command, output);
+        foreach (var command in new[] { "train-baseline", "iterate", "distill", "rescale", "pipeline", "sample", "evaluate", "stages" }) Assert.Contains(command, output);
 
         var train = Run("train-baseline", "--help").Output;
         Assert.Contains("--resume", train);
