@@ -21,6 +21,14 @@ public sealed record RescalingRequest(string RunPath, string? FromStage, double 
 /// </summary>
 public sealed class Rescaling
 {
+    public const string StagePrefix = "rescaled-";
+
+    /// <summary>The default name of <paramref name="stage"/> rescaled to <paramref name="scale"/>: rescaled-genneg-4-x2, rescaled-genneg-4-x0.5.</summary>
+    public static string DefaultName(string stage, double scale) => $"{StagePrefix}{stage}-x{scale.ToString("G", CultureInfo.InvariantCulture)}";
+
+    /// <summary>iterate and distill number their stages by counting the names with their prefix, so no other stage may take one.</summary>
+    private static readonly string[] ReservedPrefixes = [GenNegIteration.StagePrefix, Distillation.StagePrefix];
+
     private readonly ILoggerFactory loggers;
     private readonly Registries registries;
 
@@ -30,19 +38,11 @@ public sealed class Rescaling
         this.registries = registries;
     }
 
-    public const string StagePrefix = "rescaled-";
-
-    /// <summary>The default name of <paramref name="stage"/> rescaled to <paramref name="scale"/>: rescaled-genneg-4-x2, rescaled-genneg-4-x0.5.</summary>
-    public static string DefaultName(string stage, double scale) => $"{StagePrefix}{stage}-x{scale.ToString("G", CultureInfo.InvariantCulture)}";
-
-    /// <summary>iterate and distill number their stages by counting the names with their prefix, so no other stage may take one.</summary>
-    private static readonly string[] ReservedPrefixes = [GenNegIteration.StagePrefix, Distillation.StagePrefix];
-
     public (StageRecord Stage, StageMetrics Metrics) Run(RescalingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var run = RunFolder.Open(request.RunPath);
         var source = run.Stage(request.FromStage);
-        // Checked before anything is written: a refused rescaling leaves the run as it was.
+        // Checked before anything is written (the sample count by the evaluation): a refused rescaling leaves the run as it was.
         if (source.Classifiers.Count == 0)
             throw new GenNegException($"stage '{source.Name}' has no classifiers, so its guidance scale changes nothing; name a stage with classifiers with --stage");
         if (!double.IsFinite(request.GuidanceScale) || request.GuidanceScale < 0)
@@ -52,20 +52,19 @@ public sealed class Rescaling
             throw new GenNegException($"--name must be usable as a folder name, got '{name}'");
         if (ReservedPrefixes.FirstOrDefault(prefix => name.StartsWith(prefix, StringComparison.Ordinal)) is { } reserved)
             throw new GenNegException($"--name must not start with '{reserved}', which iterate and distill number their stages with; got '{name}'");
-        if (request.Samples is < 1) throw new GenNegException($"the number of samples must be at least 1, got {request.Samples}");
         if (run.LoadManifest().Find(name) is not null)
             throw new GenNegException($"run folder '{run.Root}' already has a stage '{name}'; give another --name");
 
         var stageConfig = run.ConfigOf(source);
         var config = stageConfig with { Genneg = stageConfig.Genneg with { GuidanceScale = request.GuidanceScale } };
         if (request.Device is { } device) config = config with { Device = device };
-        run.EnsureFolder(name);
-        AtomicFile.WriteAllText(run.PathOf(Path.Combine(name, "config.yaml")), ConfigLoader.ToYaml(config));
 
         using var experiment = Experiment.Open(config, registries);
         var stage = source with { Name = name, GuidanceScale = request.GuidanceScale };
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation);
+        run.EnsureFolder(name);
+        AtomicFile.WriteAllText(run.PathOf(Path.Combine(name, "config.yaml")), ConfigLoader.ToYaml(config));
         run.RecordStage(stage);
         loggers.CreateLogger<Rescaling>().LogInformation("{Stage}: the networks of {From} at guidance scale {Scale}", name, source.Name, request.GuidanceScale);
         return (stage, metrics);
