@@ -25,6 +25,14 @@ public class ConfigTests
     }
 
     [Fact]
+    public void Quick_edm_config_trains_a_sis_classifier_four_times_as_long_as_a_standard_one()
+    {
+        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard-quick.yaml"));
+        Assert.Equal(4 * config.Genneg.Classifier.Iterations, config.Genneg.Sis.ClassifierIterations);
+        Assert.Null(ConfigLoader.LoadFile(RepoFile("configs/checkerboard-ddpm-quick.yaml")).Genneg.Sis.ClassifierIterations);
+    }
+
+    [Fact]
     public void Paper_config_carries_the_paper_budgets()
     {
         var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard.yaml"));
@@ -92,6 +100,7 @@ public class ConfigTests
     [InlineData("genneg:\n  guidance_max_sigma: high\n", "config key 'genneg.guidance_max_sigma' must be a number, got 'high'")]
     [InlineData("genneg:\n  draw: importance\n", "config key 'genneg.draw' must be one of standard, sis, got 'importance'")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    min_ess_fraction: 2\n", "config key 'genneg.sis.min_ess_fraction' must be in [0, 1], got 2")]
+    [InlineData("genneg:\n  sis:\n    classifier_iterations: 0\n", "config key 'genneg.sis.classifier_iterations' must be at least 1, got 0")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    proposal: ' '\n", "config key 'genneg.sis.proposal' must name a stage or 'current'")]
     [InlineData("genneg:\n  draw: sis\n  classifier:\n    loss: dlsm\n", "config key 'genneg.draw' (sis) trains with per-example weights, which genneg.classifier.loss 'dlsm' does not take; use cross_entropy")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    sampler: ddim\n", "config key 'genneg.sis.sampler': the edm formalism draws by sequential importance sampling with auto (euler_maruyama), euler_maruyama or heun, got 'ddim'")]

@@ -29,8 +29,12 @@ public class ImportanceIterationTests
     {
         using var folder = new TempFolder();
         var run = TrainTinyBaseline(folder);
-        Succeeds("iterate", "--run", run);
-        var printed = Succeeds("iterate", "--run", run, "--draw", "sis", "--set", "genneg.sis.min_ess_fraction=1");
+        // genneg.sis.classifier_iterations sets the classifier's steps for SIS sets only.
+        var printed = Succeeds("iterate", "--run", run, "--set", "genneg.sis.classifier_iterations=50");
+        Assert.Contains("Trained 30 steps", printed);
+        printed = Succeeds("iterate", "--run", run, "--draw", "sis", "--set", "genneg.sis.min_ess_fraction=1", "--set", "genneg.sis.classifier_iterations=50");
+        Assert.Contains("Classifier trained 50 steps on the weighted set (genneg.sis.classifier_iterations)", printed);
+        Assert.Contains("Trained 50 steps", printed);
 
         Assert.Contains("genneg-2: drawn by sequential importance sampling from baseline with euler_maruyama over 8 steps", printed);
         Assert.Contains("warning: genneg-2: the valid class's effective sample size", printed);

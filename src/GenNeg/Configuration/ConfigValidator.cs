@@ -86,6 +86,7 @@ public static class ConfigValidator
         if (g.Classifier.Loss != "cross_entropy" && g.TimeIndependent)
             throw new GenNegException($"config key 'genneg.classifier.loss' ({g.Classifier.Loss}) needs a time-dependent classifier; set genneg.time_independent: false");
         OneOf("genneg.draw", g.Draw, DrawMethods.Names);
+        if (g.Sis.ClassifierIterations is { } sisSteps) AtLeast("genneg.sis.classifier_iterations", sisSteps, 1);
         if (g.Draw == DrawMethods.Sis)
         {
             if (string.IsNullOrWhiteSpace(g.Sis.Proposal)) throw new GenNegException("config key 'genneg.sis.proposal' must name a stage or 'current'");

@@ -210,6 +210,12 @@ public sealed record ImportanceDrawingConfig
     /// ddpm: ancestral); edm also takes heun, the evaluation's own sampler read as a chain of its churned points.
     /// </summary>
     public string Sampler { get; init; } = FormalismDefault;
+    /// <summary>
+    /// Classifier training steps for a set drawn by SIS; empty for genneg.classifier.iterations. SIS keeps the full N + N
+    /// where the standard drawing's late sets shrink to a few hundred, and spends far less time drawing them, so its
+    /// larger weighted set can take more steps in about the same time per iteration (README, SIS section).
+    /// </summary>
+    public int? ClassifierIterations { get; init; }
 
     public const string FormalismDefault = "auto";
 }

@@ -175,12 +175,19 @@ public sealed class GenNegIteration
             return dlsm.Compute(classifier, noisy, sigma, condition, x0, y, sampleY, denoised).mean();
         }
 
+        var options = TrainingOptions.From(settings.Classifier, "genneg.classifier");
+        if (settings.Draw == DrawMethods.Sis && settings.Sis.ClassifierIterations is { } sisSteps)
+        {
+            options = options with { Iterations = sisSteps };
+            logger.LogInformation("Classifier trained {Steps} steps on the weighted set (genneg.sis.classifier_iterations)", sisSteps);
+        }
+
         try
         {
             if (settings.GuidanceMaxSigma is { } limit)
                 logger.LogInformation("Classifier trained and guiding at noise levels up to sigma = {Limit} (genneg.guidance_max_sigma)", limit);
             AveragedTraining.Run(loggers, classifier, () => experiment.Models.CreateClassifier(seed, settings.Head), StepLoss,
-                TrainingOptions.From(settings.Classifier, "genneg.classifier"), run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
+                options, run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
                 progress.Training("train classifier"), cancellation);
         }
         finally
