@@ -55,6 +55,7 @@ public class ImportanceIterationTests
         var table = Succeeds("stages", "--run", run, "--compare", run, "--plot", plot);
         Assert.Contains($"| run | 1 | standard | {stage.Classifiers[0].Drawn:N0} | 40 + 40 | - / - |", table);
         Assert.Contains($"| run | 2 | sis from baseline (euler_maruyama, 8 steps) | {classifier.Drawn:N0} | 40 + 40 | {sis.PositiveEss:N0} / {sis.NegativeEss:N0} |", table);
+        Assert.Contains($"| {classifier.Alpha:F4} | {classifier.DrawSeconds:F0} | {classifier.TrainSeconds:F0} | ", table);   // drawing, then training time
         Assert.Equal(4, table.Split('\n').Count(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\| run \| \d")));   // 2 iterations x 2 runs
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(plot)[..4]);
         var (code, _, error) = Cli("stages", "--run", run, "--compare", folder.Combine("missing"));
