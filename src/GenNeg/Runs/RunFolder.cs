@@ -71,9 +71,12 @@ public sealed class RunFolder
     /// <summary>The config a stage was made with: its own folder's config.yaml (iterations and distillations save one), else the run's.</summary>
     public GenNegConfig ConfigOf(StageRecord stage)
     {
-        var own = PathOf(Path.Combine(stage.Name, "config.yaml"));
+        var own = StageConfigPath(stage.Name);
         return File.Exists(own) ? ConfigLoader.LoadFile(own) : LoadConfig();
     }
+
+    /// <summary>Where a stage saves the fully resolved config it was made with.</summary>
+    public string StageConfigPath(string stage) => PathOf(Path.Combine(stage, "config.yaml"));
 
     public void SaveConfig(GenNegConfig config) => AtomicFile.WriteAllText(ConfigPath, ConfigLoader.ToYaml(config));
 

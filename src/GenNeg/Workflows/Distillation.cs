@@ -37,7 +37,7 @@ public sealed class Distillation
         var manifest = run.LoadManifest();
         var name = StagePrefix + (manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1);
         var folder = name + "/";
-        var configPath = run.PathOf(folder + "config.yaml");
+        var configPath = run.StageConfigPath(name);
         var requested = run.LoadConfig(request.Overrides);
         // An interrupted distillation continues under the settings it started with, on the device asked for now.
         var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) with { Device = requested.Device } : requested;

@@ -64,7 +64,7 @@ public sealed class Rescaling
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation);
         run.EnsureFolder(name);
-        AtomicFile.WriteAllText(run.PathOf(Path.Combine(name, "config.yaml")), ConfigLoader.ToYaml(config));
+        AtomicFile.WriteAllText(run.StageConfigPath(name), ConfigLoader.ToYaml(config));
         run.RecordStage(stage);
         loggers.CreateLogger<Rescaling>().LogInformation("{Stage}: the networks of {From} at guidance scale {Scale}", name, source.Name, request.GuidanceScale);
         return (stage, metrics);
