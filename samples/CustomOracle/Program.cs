@@ -20,7 +20,7 @@ var registries = Registries.CreateDefault();
 registries.Oracles.Register("inside-board", () => new InsideBoardOracle());
 
 // A short budget: this is a demonstration, not a benchmark.
-var config = ConfigLoader.LoadFile(configPath,
+var config = ConfigLoader.LoadFile(configPath, registries.ConfigSchema,
 [
     "oracle=inside-board", "train.iterations=2000", "evaluate.samples=10000",
     "genneg.per_class=1000", "genneg.classifier.iterations=600", "genneg.classifier.batch_size=1024",

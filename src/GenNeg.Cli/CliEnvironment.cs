@@ -12,8 +12,9 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool i
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
     public CancellationToken Cancellation { get; } = cancellation;
-    public ProgressDisplay Progress { get; } = new(error, interactive);
     public Registries Registries { get; } = Registries.CreateDefault();
+    public ProgressDisplay Progress => progress ??= new(Error, interactive, Registries.ConfigSchema);
+    private ProgressDisplay? progress;
 
     /// <summary>Loggers writing to stderr, and to the run's log.txt once the run folder exists.</summary>
     public ILoggerFactory CreateLoggers(string? runPath, bool verbose)

@@ -28,6 +28,7 @@ public static class GenNegCli
         root.Subcommands.Add(new StagesCommand(environment));
         root.Subcommands.Add(new BenchCommand(environment));
         root.Subcommands.Add(new DataCommand(environment));
+        root.Subcommands.Add(new ConfigReferenceCommand(environment));
 
         var parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };

@@ -24,6 +24,24 @@ public sealed class Registries
 
     public BackboneRegistry Backbones { get; } = new();
 
+    /// <summary>The configuration records the registered parts bring (data.NAME for each data set with keys).</summary>
+    public Configuration.ConfigSchema ConfigSchema => new(DataSets.ConfigTypes);
+
+    /// <summary>What each key that takes a name accepts, for the configuration reference: the registered names and the owners' lists.</summary>
+    public IReadOnlyDictionary<string, string> ConfigChoices()
+    {
+        static string Names(IEnumerable<string> names) => "one of " + string.Join(", ", names.Order(StringComparer.Ordinal));
+        var choices = new Dictionary<string, string>
+        {
+            ["data.name"] = Names(DataSets.Names) + " (or a data set registered by user code)",
+            ["oracle"] = Names(Oracles.Names) + " (or an oracle registered by user code)",
+            ["model.backbone"] = Names(Backbones.Names) + " (or a backbone registered by user code)",
+        };
+        foreach (var (key, _, names) in Configuration.ConfigValidator.Choices) choices[key] = "one of " + string.Join(", ", names);
+        foreach (var (key, described) in Configuration.ConfigValidator.DescribedChoices) choices[key] = described;
+        return choices;
+    }
+
     /// <summary>The built-in data sets, oracles and backbones.</summary>
     public static Registries CreateDefault()
     {

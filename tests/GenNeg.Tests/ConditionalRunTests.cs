@@ -33,7 +33,7 @@ public class ConditionalRunTests
         registries.DataSets.Register(new PointSetsDataSet());
         registries.Oracles.Register("point-sets", () => new PointSetsOracle());
         var loggers = NullLoggerFactory.Instance;
-        var config = ConfigLoader.Parse(Yaml, [$"model.formalism={formalism}", $"sampler.name={sampler}"]);
+        var config = TestConfig.Parse(Yaml, [$"model.formalism={formalism}", $"sampler.name={sampler}"]);
 
         new BaselineTraining(loggers, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
         var iteration = new GenNegIteration(loggers, registries);

@@ -4,12 +4,7 @@ namespace GenNeg.Tests;
 
 public class ConfigTests
 {
-    private static string RepoFile(string relative)
-    {
-        var folder = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(folder, "GenNeg.sln"))) folder = Path.GetDirectoryName(folder)!;
-        return Path.Combine(folder, relative);
-    }
+    private static string RepoFile(string relative) => Repository.File(relative);
 
     [Theory]
     [InlineData("configs/checkerboard.yaml", 30_000, 100)]
@@ -18,7 +13,7 @@ public class ConfigTests
     [InlineData("configs/checkerboard-ddpm-quick.yaml", 4000, 100)]
     public void Shipped_configs_load(string path, int iterations, int steps)
     {
-        var config = ConfigLoader.LoadFile(RepoFile(path));
+        var config = TestConfig.Load(RepoFile(path));
         Assert.Equal(iterations, config.Train.Iterations);
         Assert.Equal(steps, config.Sampler.Steps);
         Assert.Equal("checkerboard", config.Oracle);
@@ -27,15 +22,15 @@ public class ConfigTests
     [Fact]
     public void Quick_edm_config_trains_a_sis_classifier_four_times_as_long_as_a_standard_one()
     {
-        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard-quick.yaml"));
+        var config = TestConfig.Load(RepoFile("configs/checkerboard-quick.yaml"));
         Assert.Equal(4 * config.Genneg.Classifier.Iterations, config.Genneg.Sis.ClassifierIterations);
-        Assert.Null(ConfigLoader.LoadFile(RepoFile("configs/checkerboard-ddpm-quick.yaml")).Genneg.Sis.ClassifierIterations);
+        Assert.Null(TestConfig.Load(RepoFile("configs/checkerboard-ddpm-quick.yaml")).Genneg.Sis.ClassifierIterations);
     }
 
     [Fact]
     public void Paper_config_carries_the_paper_budgets()
     {
-        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard.yaml"));
+        var config = TestConfig.Load(RepoFile("configs/checkerboard.yaml"));
         Assert.Equal(3e-4, config.Train.LearningRate);
         Assert.Equal(1000, config.Data.TrainSize);
         Assert.Equal(config.Data.TrainSize, config.Train.BatchSize);
@@ -46,7 +41,7 @@ public class ConfigTests
     [Fact]
     public void Missing_keys_take_defaults_and_overrides_win()
     {
-        var config = ConfigLoader.Parse("train:\n  iterations: 10\n", ["train.iterations=500", "sampler.churn=0", "evaluate.mmd_bandwidths=[0.2, 1]"]);
+        var config = TestConfig.Parse("train:\n  iterations: 10\n", ["train.iterations=500", "sampler.churn=0", "evaluate.mmd_bandwidths=[0.2, 1]"]);
         Assert.Equal(500, config.Train.Iterations);
         Assert.Equal(0, config.Sampler.Churn);
         Assert.Equal([0.2, 1.0], config.Evaluate.MmdBandwidths);
@@ -56,8 +51,8 @@ public class ConfigTests
     [Fact]
     public void Resolved_yaml_round_trips()
     {
-        var config = ConfigLoader.LoadFile(RepoFile("configs/checkerboard-quick.yaml"), ["seed=42"]);
-        var again = ConfigLoader.Parse(ConfigLoader.ToYaml(config));
+        var config = TestConfig.Load(RepoFile("configs/checkerboard-quick.yaml"), ["seed=42"]);
+        var again = TestConfig.Parse(ConfigLoader.ToYaml(config));
         Assert.Equal(ConfigLoader.ToYaml(config), ConfigLoader.ToYaml(again));
         Assert.Equal(42, again.Seed);
         Assert.Equal(config.Evaluate.MmdBandwidths, again.Evaluate.MmdBandwidths);
@@ -67,12 +62,12 @@ public class ConfigTests
     [Fact]
     public void An_optional_number_is_unset_by_default_set_by_a_value_and_round_trips_either_way()
     {
-        var limited = ConfigLoader.Parse("genneg:\n  guidance_max_sigma: 1.5\n");
+        var limited = TestConfig.Parse("genneg:\n  guidance_max_sigma: 1.5\n");
         Assert.Equal(1.5, limited.Genneg.GuidanceMaxSigma);
-        Assert.Equal(1.5, ConfigLoader.Parse(ConfigLoader.ToYaml(limited)).Genneg.GuidanceMaxSigma);
-        Assert.Null(ConfigLoader.Parse("genneg:\n  guidance_max_sigma:\n").Genneg.GuidanceMaxSigma);
-        Assert.Null(ConfigLoader.Parse("", ["genneg.guidance_max_sigma=null"]).Genneg.GuidanceMaxSigma);
-        Assert.Equal(0.8, ConfigLoader.Parse("", ["genneg.guidance_max_sigma=0.8"]).Genneg.GuidanceMaxSigma);
+        Assert.Equal(1.5, TestConfig.Parse(ConfigLoader.ToYaml(limited)).Genneg.GuidanceMaxSigma);
+        Assert.Null(TestConfig.Parse("genneg:\n  guidance_max_sigma:\n").Genneg.GuidanceMaxSigma);
+        Assert.Null(TestConfig.Parse("", ["genneg.guidance_max_sigma=null"]).Genneg.GuidanceMaxSigma);
+        Assert.Equal(0.8, TestConfig.Parse("", ["genneg.guidance_max_sigma=0.8"]).Genneg.GuidanceMaxSigma);
     }
 
     [Theory]
@@ -96,7 +91,7 @@ public class ConfigTests
     [InlineData("genneg:\n  classifier:\n    loss: hinge\n", "config key 'genneg.classifier.loss' must be one of cross_entropy, dlsm, dlsm_ce, got 'hinge'")]
     [InlineData("genneg:\n  classifier:\n    los: dlsm\n", "unknown config key 'genneg.classifier.los' (did you mean 'genneg.classifier.loss'?)")]
     [InlineData("genneg:\n  time_independent: true\n  classifier:\n    loss: dlsm\n", "config key 'genneg.classifier.loss' (dlsm) needs a time-dependent classifier; set genneg.time_independent: false")]
-    [InlineData("genneg:\n  guidance_max_sigma: 0\n", "config key 'genneg.guidance_max_sigma' must be above 0 (or empty for every noise level), got 0")]
+    [InlineData("genneg:\n  guidance_max_sigma: 0\n", "config key 'genneg.guidance_max_sigma' must be positive, got 0")]
     [InlineData("genneg:\n  guidance_max_sigma: high\n", "config key 'genneg.guidance_max_sigma' must be a number, got 'high'")]
     [InlineData("genneg:\n  draw: importance\n", "config key 'genneg.draw' must be one of standard, sis, got 'importance'")]
     [InlineData("genneg:\n  draw: sis\n  sis:\n    min_ess_fraction: 2\n", "config key 'genneg.sis.min_ess_fraction' must be in [0, 1], got 2")]
@@ -110,7 +105,7 @@ public class ConfigTests
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {
-        var error = Assert.Throws<GenNegException>(() => ConfigLoader.Parse(yaml));
+        var error = Assert.Throws<GenNegException>(() => TestConfig.Parse(yaml));
         Assert.Equal(message, error.Message);
     }
 
@@ -118,14 +113,14 @@ public class ConfigTests
     public void Bad_overrides_name_the_key()
     {
         Assert.Equal("unknown config key 'train.iterationz' (did you mean 'train.iterations'?)",
-            Assert.Throws<GenNegException>(() => ConfigLoader.Parse("", ["train.iterationz=5"])).Message);
+            Assert.Throws<GenNegException>(() => TestConfig.Parse("", ["train.iterationz=5"])).Message);
         Assert.Equal("override 'train.iterations' must look like key=value (e.g. train.iterations=500)",
-            Assert.Throws<GenNegException>(() => ConfigLoader.Parse("", ["train.iterations"])).Message);
+            Assert.Throws<GenNegException>(() => TestConfig.Parse("", ["train.iterations"])).Message);
     }
 
     [Fact]
     public void Missing_file_is_named()
     {
-        Assert.Equal("config file 'nope.yaml' not found", Assert.Throws<GenNegException>(() => ConfigLoader.LoadFile("nope.yaml")).Message);
+        Assert.Equal("config file 'nope.yaml' not found", Assert.Throws<GenNegException>(() => TestConfig.Load("nope.yaml")).Message);
     }
 }

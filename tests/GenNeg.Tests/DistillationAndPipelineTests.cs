@@ -42,7 +42,7 @@ public class DistillationAndPipelineTests
     {
         using var folder = new TempFolder();
         var run = folder.Combine("run");
-        var config = ConfigLoader.Parse(TinyPipeline, ["train.iterations=30"]);
+        var config = TestConfig.Parse(TinyPipeline, ["train.iterations=30"]);
         var registries = Registries.CreateDefault();
         new BaselineTraining(NullLoggerFactory.Instance, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
         // A stack whose guidance scale is 0 samples exactly like its base network (distilling a stage without any
@@ -100,7 +100,7 @@ public class DistillationAndPipelineTests
     public void Pipeline_runs_end_to_end_and_resumes_only_what_is_missing()
     {
         using var folder = new TempFolder();
-        var config = ConfigLoader.Parse(TinyPipeline);
+        var config = TestConfig.Parse(TinyPipeline);
         var run = folder.Combine("run");
         var registries = Registries.CreateDefault();
         var pipeline = new Pipeline(NullLoggerFactory.Instance, registries);
@@ -147,7 +147,7 @@ public class DistillationAndPipelineTests
     public void Ddpm_pipeline_runs_end_to_end_with_the_same_workflows(string sampler)
     {
         using var folder = new TempFolder();
-        var config = ConfigLoader.Parse(TinyPipeline, ["model.formalism=ddpm", "model.timesteps=100", $"sampler.name={sampler}", "sampler.eta=1"]);
+        var config = TestConfig.Parse(TinyPipeline, ["model.formalism=ddpm", "model.timesteps=100", $"sampler.name={sampler}", "sampler.eta=1"]);
         var run = folder.Combine("run");
         var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, Registries.CreateDefault()).Run(new PipelineRequest(config, run));
 
@@ -158,7 +158,7 @@ public class DistillationAndPipelineTests
         Assert.All(report.Rows, r => Assert.Equal(Recount.InfractionRate(run, r.Stage), r.InfractionRate, 12));
         var metrics = Evaluation.Recorded(RunFolder.Open(run));
         Assert.Equal(8, metrics["genneg-1"].SamplingSteps);
-        Assert.Equal("ddpm", ConfigLoader.LoadFile(Path.Combine(run, "genneg-1", "config.yaml")).Model.Formalism);
+        Assert.Equal("ddpm", TestConfig.Load(Path.Combine(run, "genneg-1", "config.yaml")).Model.Formalism);
     }
 
     private sealed class ConstantDenoiser(float value) : IDenoiser

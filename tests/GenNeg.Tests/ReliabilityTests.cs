@@ -46,7 +46,7 @@ public class ReliabilityTests
     private static void RecordFakeIteration(string runPath, string name = "genneg-1")
     {
         var run = RunFolder.Open(runPath);
-        var config = run.LoadConfig();
+        var config = run.LoadConfig(TestConfig.Schema);
         run.EnsureFolder(name);
         using (var classifier = TestModels.Classifier(config.Model, 2, 5)) ModelFiles.Save(classifier, run.PathOf($"{name}/classifier.bin"));
         var record = new ClassifierRecord($"{name}/classifier.bin", 0.9, 100, 90, 10, 10, 10, "none", false, 5, 0, 0);
@@ -190,7 +190,7 @@ public class ReliabilityTests
         Assert.Empty(Directory.GetFiles(folder.Path, "*nan.csv*", SearchOption.AllDirectories));
 
         // Weights: a model file full of NaN (what a diverged run used to save) is refused at load.
-        var config = runFolder.LoadConfig();
+        var config = runFolder.LoadConfig(TestConfig.Schema);
         using (var broken = TestModels.Denoiser(config.Model, 2, 1))
         {
             using (no_grad()) foreach (var p in broken.parameters()) p.fill_(double.NaN);
@@ -210,7 +210,7 @@ public class ReliabilityTests
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
         var row = new ReportRow("baseline", 0, 10, 0.5, 0.1, double.NegativeInfinity, 0.1, 5, 30, 2);
-        var error = Assert.Throws<GenNegException>(() => RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(), Registries.CreateDefault()));
+        var error = Assert.Throws<GenNegException>(() => RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(TestConfig.Schema), Registries.CreateDefault()));
         Assert.StartsWith("report: figure 'rows[0].elbo' is ", error.Message);
         Assert.False(File.Exists(Path.Combine(run, RunReport.JsonFile)));
     }
@@ -223,7 +223,7 @@ public class ReliabilityTests
         var rate = 1.0;
         var row = new ReportRow("baseline", 0, 10, rate, 0.1, -3, 0.1, 5,
             DeploymentArithmetic.ParallelSamplesForOneValid(rate, 1e-9), DeploymentArithmetic.ExpectedRunsPerValid(rate));
-        var markdown = RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(), Registries.CreateDefault());
+        var markdown = RunReport.Write(RunFolder.Open(run), new RunReportData(1e-9, 64, "ELBO", [row]), RunFolder.Open(run).LoadConfig(TestConfig.Schema), Registries.CreateDefault());
         Assert.Contains("| never | never |", markdown);
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(run, RunReport.JsonFile)))!;
         Assert.Equal(0.1, written["rows"]![0]!["mmd"]!.GetValue<double>());

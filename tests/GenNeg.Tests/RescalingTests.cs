@@ -13,7 +13,7 @@ public class RescalingTests
     private static (string Run, Registries Registries) GuidedRun(TempFolder folder)
     {
         var run = folder.Combine("run");
-        var config = ConfigLoader.Parse(TinyRun.Yaml, ["train.iterations=30"]);
+        var config = TestConfig.Parse(TinyRun.Yaml, ["train.iterations=30"]);
         var registries = Registries.CreateDefault();
         new BaselineTraining(NullLoggerFactory.Instance, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
         var runFolder = RunFolder.Open(run);
@@ -50,7 +50,7 @@ public class RescalingTests
         Assert.Equal(guided.Classifiers, off.Classifiers);
         Assert.Equal(0, RunFolder.Open(run).Stage("rescaled-guided-x0").GuidanceScale);
         Assert.Equal(3, RunFolder.Open(run).Stage("strong").GuidanceScale);
-        Assert.Equal(3, RunFolder.Open(run).ConfigOf(strong).Genneg.GuidanceScale);
+        Assert.Equal(3, RunFolder.Open(run).ConfigOf(strong, TestConfig.Schema).Genneg.GuidanceScale);
         Assert.Equal("rescaled-guided-x1", RunFolder.Open(run).LoadManifest().Latest.Name);
         // At scale 0 the stack adds nothing: the same evaluation noise gives the baseline's samples, to the bit.
         var baselineSamples = File.ReadAllText(Path.Combine(run, Evaluation.SamplesFile("baseline")));

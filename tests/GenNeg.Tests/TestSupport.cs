@@ -75,3 +75,14 @@ internal sealed class NoiseSampler(double scale) : GenNeg.Sampling.ISampler
     public int Evaluations => 0;
     public Tensor Sample(IDenoiser denoiser, Tensor noise, GenNeg.Data.Condition condition, Generator generator) => noise * scale;
 }
+
+internal static class Repository
+{
+    /// <summary>A file of the repository by its path from the root (the folder holding GenNeg.sln).</summary>
+    public static string File(string relative)
+    {
+        var folder = AppContext.BaseDirectory;
+        while (!System.IO.File.Exists(Path.Combine(folder, "GenNeg.sln"))) folder = Path.GetDirectoryName(folder)!;
+        return Path.Combine(folder, relative);
+    }
+}

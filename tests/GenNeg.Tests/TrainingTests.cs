@@ -19,7 +19,7 @@ public class TrainingTests
     public void Interrupted_and_resumed_training_ends_with_the_same_weights_as_an_uninterrupted_run()
     {
         using var folder = new TempFolder();
-        var config = ConfigLoader.Parse(TinyRun.Yaml, ["train.checkpoint_every=1000"]);
+        var config = TestConfig.Parse(TinyRun.Yaml, ["train.checkpoint_every=1000"]);
 
         var straight = folder.Combine("straight");
         Trainer().Run(new BaselineTrainingRequest(config, straight, Resume: false));
@@ -40,7 +40,7 @@ public class TrainingTests
     public void A_new_run_refuses_a_folder_that_holds_another_run()
     {
         using var folder = new TempFolder();
-        var config = ConfigLoader.Parse(TinyRun.Yaml, ["train.iterations=2"]);
+        var config = TestConfig.Parse(TinyRun.Yaml, ["train.iterations=2"]);
         var run = folder.Combine("run");
         Trainer().Run(new BaselineTrainingRequest(config, run, Resume: false));
         var error = Assert.Throws<GenNegException>(() => Trainer().Run(new BaselineTrainingRequest(config, run, Resume: false)));
@@ -52,7 +52,7 @@ public class TrainingTests
     [Fact]
     public void Gathered_weights_are_the_modules_own_and_adam_over_them_matches_adam_per_tensor()
     {
-        var config = ConfigLoader.Parse(TinyRun.Yaml);
+        var config = TestConfig.Parse(TinyRun.Yaml);
         using var perTensor = TestModels.Denoiser(config.Model, 2, 7);
         using var gathered = TestModels.Denoiser(config.Model, 2, 7);
         using var flat = FlatParameters.Gather(gathered, withGradients: true);
@@ -95,7 +95,7 @@ public class TrainingTests
     [Fact]
     public void Live_tensor_count_stays_flat_across_training_steps()
     {
-        var config = ConfigLoader.Parse(TinyRun.Yaml);
+        var config = TestConfig.Parse(TinyRun.Yaml);
         using var folder = new TempFolder();
         using var model = TestModels.Denoiser(config.Model, 2, 0);
         using var generator = new Generator(0);

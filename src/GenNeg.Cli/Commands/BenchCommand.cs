@@ -26,7 +26,7 @@ internal sealed class BenchCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
             var overrides = CommonOptions.Overrides(parse, set, device);
-            var settings = parse.GetValue(config) is { } path ? ConfigLoader.LoadFile(path, overrides) : ConfigLoader.Parse(QuickSettings, overrides, "bench");
+            var settings = parse.GetValue(config) is { } path ? ConfigLoader.LoadFile(path, environment.Registries.ConfigSchema, overrides) : ConfigLoader.Parse(QuickSettings, environment.Registries.ConfigSchema, overrides, "bench");
             if (parse.GetValue(json) is { } output && Path.GetDirectoryName(Path.GetFullPath(output)) is { } folder && !Directory.Exists(folder))
                 throw new GenNegException($"cannot write '{output}': folder '{folder}' does not exist");
 

@@ -17,7 +17,7 @@ internal sealed class DataExportCommand : Command
         Options.Add(output);
         SetAction(parse => CommandRunner.Execute(environment, null, parse, loggers =>
         {
-            var selection = data.Read(parse);
+            var selection = data.Read(parse, environment.Registries.ConfigSchema);
             var summary = new DataInspection(loggers.CreateLogger<DataInspection>(), environment.Registries).Export(selection, parse.GetRequiredValue(output));
             DataOptions.Report(environment, summary);
             return ExitCodes.Success;

@@ -28,8 +28,8 @@ internal sealed class DataOptions
         foreach (var option in new Option[] { config, set, split, count, jitter, seed }) command.Options.Add(option);
     }
 
-    public DataSelection Read(ParseResult parse) => new(
-        ConfigLoader.LoadFile(parse.GetRequiredValue(config)!, parse.GetValue(set) ?? []),
+    public DataSelection Read(ParseResult parse, ConfigSchema schema) => new(
+        ConfigLoader.LoadFile(parse.GetRequiredValue(config)!, schema, parse.GetValue(set) ?? []),
         parse.GetValue(split)!, parse.GetValue(count), parse.GetValue(jitter), parse.GetValue(seed));
 
     public static void Report(CliEnvironment environment, DataSummary summary)

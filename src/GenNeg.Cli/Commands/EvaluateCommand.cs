@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GenNeg.Metrics;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;
 
@@ -34,7 +35,7 @@ internal sealed class EvaluateCommand : Command
         Options.Add(samples);
         Options.Add(json);
         Options.Add(device);
-        likelihood.AcceptOnlyFromAmong("bound", "exact");
+        likelihood.AcceptOnlyFromAmong([.. LikelihoodModes.Names]);
         Options.Add(likelihood);
         Options.Add(shard);
         Options.Add(shards);

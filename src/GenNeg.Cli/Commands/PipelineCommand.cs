@@ -21,7 +21,7 @@ internal sealed class PipelineCommand : Command
         Options.Add(device);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
-            var request = new PipelineRequest(ConfigLoader.LoadFile(parse.GetRequiredValue(config), CommonOptions.Overrides(parse, set, device)), parse.GetRequiredValue(run));
+            var request = new PipelineRequest(ConfigLoader.LoadFile(parse.GetRequiredValue(config), environment.Registries.ConfigSchema, CommonOptions.Overrides(parse, set, device)), parse.GetRequiredValue(run));
             var (_, markdown) = environment.Progress.Show(request.RunPath, progress => new Pipeline(loggers, environment.Registries).Run(request, progress, environment.Cancellation));
             environment.Output.Write(markdown);
             return ExitCodes.Success;

@@ -28,9 +28,9 @@ internal sealed class TrainBaselineCommand : Command
             var overrides = CommonOptions.Overrides(parse, set, device);
             var configPath = parse.GetValue(config);
             var resolved = configPath is not null
-                ? ConfigLoader.LoadFile(configPath, overrides)
+                ? ConfigLoader.LoadFile(configPath, environment.Registries.ConfigSchema, overrides)
                 : parse.GetValue(resume)
-                    ? RunFolder.Open(runPath).LoadConfig(overrides)
+                    ? RunFolder.Open(runPath).LoadConfig(environment.Registries.ConfigSchema, overrides)
                     : throw new GenNegException("--config is required for a new run (with --resume the run's own config.yaml is used)");
 
             var request = new BaselineTrainingRequest(resolved, runPath, parse.GetValue(resume));

@@ -12,7 +12,7 @@ namespace GenNeg.Cli.Console;
 /// Shows a workflow's phases: live bars (Spectre.Console) on an interactive terminal, otherwise a plain line per
 /// phase every 10 %. It writes to stderr so that stdout stays clean for --json output.
 /// </summary>
-internal sealed class ProgressDisplay(TextWriter error, bool interactive)
+internal sealed class ProgressDisplay(TextWriter error, bool interactive, Configuration.ConfigSchema schema)
 {
     public T Show<T>(Func<IWorkflowProgress, T> work)
     {
@@ -28,7 +28,7 @@ internal sealed class ProgressDisplay(TextWriter error, bool interactive)
     }
 
     /// <summary>As <see cref="Show{T}(Func{IWorkflowProgress, T})"/>, also logging the phases to the run's TensorBoard folder.</summary>
-    public T Show<T>(string runPath, Func<IWorkflowProgress, T> work) => Show(progress => work(TensorBoardProgress.Around(progress, runPath)));
+    public T Show<T>(string runPath, Func<IWorkflowProgress, T> work) => Show(progress => work(TensorBoardProgress.Around(progress, runPath, schema)));
 
     /// <summary>m:ss, or h:mm:ss once it reaches an hour (hours keep counting past a day: a long job's ETA must not wrap).</summary>
     internal static string Duration(TimeSpan? time)

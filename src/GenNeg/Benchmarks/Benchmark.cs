@@ -132,7 +132,7 @@ public sealed class Benchmark
     /// <summary>Sampler step and sampling rate of each stage of a real run, all timed in turns.</summary>
     public static IReadOnlyList<BenchmarkFigure> Stages(Runs.RunFolder run, Registries registries)
     {
-        var config = run.LoadConfig();
+        var config = run.LoadConfig(registries.ConfigSchema);
         var records = run.LoadManifest().Stages;
         if (records.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no stage to benchmark");
         using var experiment = Workflows.Experiment.Open(config, registries);

@@ -16,29 +16,44 @@ public static class ConfigLoader
 {
     private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
 
-    public static GenNegConfig LoadFile(string path, IEnumerable<string>? overrides = null)
+    /// <summary>A user's config file, with `key=value` overrides.</summary>
+    public static GenNegConfig LoadFile(string path, ConfigSchema schema, IEnumerable<string>? overrides = null) =>
+        Load(path, schema, overrides, otherSections: false);
+
+    /// <summary>
+    /// A config a run saved. Older versions wrote every data set's section into it (data.traffic in a checkerboard
+    /// run): sections of registered data sets other than data.name are skipped, so those runs still load.
+    /// </summary>
+    public static GenNegConfig LoadSaved(string path, ConfigSchema schema, IEnumerable<string>? overrides = null) =>
+        Load(path, schema, overrides, otherSections: true);
+
+    private static GenNegConfig Load(string path, ConfigSchema schema, IEnumerable<string>? overrides, bool otherSections)
     {
         if (!File.Exists(path)) throw new GenNegException($"config file '{path}' not found");
         var text = File.ReadAllText(path);
         // An empty file would silently mean "every default", i.e. the paper's full budgets: almost never what was meant.
         if (ReadMapping(text, Path.GetFileName(path)).Children.Count == 0)
             throw new GenNegException($"config file '{path}' is empty (or only comments); start from one in configs/");
-        return Parse(text, overrides, Path.GetFileName(path));
+        return Parse(text, schema, overrides, Path.GetFileName(path), otherSections);
     }
 
-    public static GenNegConfig Parse(string yaml, IEnumerable<string>? overrides = null, string source = "config")
+    public static GenNegConfig Parse(string yaml, ConfigSchema schema, IEnumerable<string>? overrides = null, string source = "config") =>
+        Parse(yaml, schema, overrides, source, otherSections: false);
+
+    private static GenNegConfig Parse(string yaml, ConfigSchema schema, IEnumerable<string>? overrides, string source, bool otherSections)
     {
         var root = ReadMapping(yaml, source);
         foreach (var assignment in overrides ?? [])
             ApplyOverride(root, assignment);
-        var config = (GenNegConfig)Bind(typeof(GenNegConfig), root, "");
+        var config = (GenNegConfig)new Binder(schema, otherSections).Bind(typeof(GenNegConfig), root, "");
+        CheckRanges(config, "");
         ConfigValidator.Validate(config);
         return config;
     }
 
     /// <summary>The config as YAML, every key written out (what a run saves next to its outputs).</summary>
     public static string ToYaml(GenNegConfig config) =>
-        new SerializerBuilder().WithNamingConvention(Naming).Build().Serialize(config);
+        new SerializerBuilder().Build().Serialize(ConfigTree.ToNode(config));
 
     /// <summary>
     /// The config as YAML without the settings that do not change the experiment (the device), for deciding whether a
@@ -46,18 +61,48 @@ public static class ConfigLoader
     /// </summary>
     public static string ExperimentYaml(GenNegConfig config) => ToYaml(config with { Device = Runtime.DeviceSelection.Auto });
 
-    /// <summary>All valid keys, dotted (train.learning_rate, ...).</summary>
-    public static IEnumerable<string> Keys(Type type, string prefix = "")
+    /// <summary>All valid keys, dotted (train.learning_rate, ...), with every registered data set's own keys.</summary>
+    public static IEnumerable<string> Keys(ConfigSchema schema) => Keys(typeof(GenNegConfig), schema, "");
+
+    private static IEnumerable<string> Keys(Type type, ConfigSchema schema, string prefix)
     {
-        foreach (var property in ConfigProperties(type))
+        foreach (var property in ConfigTree.Properties(type))
         {
-            var key = prefix + Naming.Apply(property.Name);
-            if (IsSection(property.PropertyType))
-                foreach (var inner in Keys(property.PropertyType, key + "."))
+            var key = prefix + ConfigTree.KeyOf(property);
+            if (property.GetCustomAttribute<NamedSectionAttribute>() is not null)
+            {
+                foreach (var (name, sectionType) in schema.DataSections.OrderBy(s => s.Key, StringComparer.Ordinal))
+                    foreach (var inner in Keys(sectionType, schema, prefix + name + "."))
+                        yield return inner;
+            }
+            else if (ConfigTree.IsSection(property.PropertyType))
+            {
+                foreach (var inner in Keys(property.PropertyType, schema, key + "."))
                     yield return inner;
-            else
-                yield return key;
+            }
+            else yield return key;
         }
+    }
+
+    /// <summary>
+    /// Checks every declared range (<see cref="ValidRangeAttribute"/>) and every record's own rules
+    /// (<see cref="ICheckedSection"/>), section by section, naming the dotted key that fails.
+    /// </summary>
+    public static void CheckRanges(object record, string section)
+    {
+        foreach (var property in ConfigTree.Properties(record.GetType()))
+        {
+            var value = property.GetValue(record);
+            var key = property.GetCustomAttribute<NamedSectionAttribute>() is { } named
+                ? ConfigKey.In(section, (string)record.GetType().GetProperty(named.NameProperty)!.GetValue(record)!)
+                : ConfigKey.In(section, ConfigTree.KeyOf(property));
+            if (value is null) continue;
+            if (property.GetCustomAttribute<ValidRangeAttribute>() is { } range)
+                range.Check(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            else if (ConfigTree.IsSection(value.GetType()))
+                CheckRanges(value, key);
+        }
+        if (record is ICheckedSection checkedSection) checkedSection.Check(section);
     }
 
     private static YamlMappingNode ReadMapping(string yaml, string source)
@@ -106,46 +151,90 @@ public static class ConfigLoader
         node.Children[new YamlScalarNode(path[^1])] = value;
     }
 
-    private static object Bind(Type type, YamlMappingNode mapping, string prefix)
+    /// <summary>Binds YAML mappings to config records; <paramref name="otherSections"/> skips other data sets' sections (saved runs).</summary>
+    private sealed class Binder(ConfigSchema schema, bool otherSections)
     {
-        var instance = Activator.CreateInstance(type)!;
-        var properties = ConfigProperties(type).ToDictionary(p => Naming.Apply(p.Name));
-        foreach (var (keyNode, valueNode) in mapping.Children)
+        public object Bind(Type type, YamlMappingNode mapping, string prefix)
         {
-            var name = ((YamlScalarNode)keyNode).Value ?? "";
-            var key = prefix + name;
-            if (!properties.TryGetValue(name, out var property))
-                throw new GenNegException(UnknownKeyMessage(prefix, name, properties.Keys));
-            property.SetValue(instance, ConvertValue(property.PropertyType, valueNode, key));
+            var instance = Activator.CreateInstance(type)!;
+            var properties = ConfigTree.Properties(type).ToDictionary(ConfigTree.KeyOf);
+            var named = properties.Values.FirstOrDefault(p => p.GetCustomAttribute<NamedSectionAttribute>() is not null);
+            string? partName = null;
+            if (named is not null)
+            {
+                var nameProperty = type.GetProperty(named.GetCustomAttribute<NamedSectionAttribute>()!.NameProperty)!;
+                if (mapping.Children.TryGetValue(new YamlScalarNode(ConfigTree.KeyOf(nameProperty)), out var nameNode))
+                    nameProperty.SetValue(instance, ConvertValue(nameProperty.PropertyType, nameNode, prefix + ConfigTree.KeyOf(nameProperty)));
+                partName = (string?)nameProperty.GetValue(instance);
+                properties.Remove(ConfigTree.KeyOf(named));
+            }
+            foreach (var (keyNode, valueNode) in mapping.Children)
+            {
+                var name = ((YamlScalarNode)keyNode).Value ?? "";
+                var key = prefix + name;
+                if (properties.TryGetValue(name, out var property))
+                    property.SetValue(instance, ConvertValue(property.PropertyType, valueNode, key));
+                else if (named is not null && name == partName)
+                    named.SetValue(instance, BindPart(partName, valueNode, key));
+                else if (named is not null && schema.DataSections.ContainsKey(name))
+                {
+                    if (!otherSections)
+                        throw ConfigKey.Error(key, $"holds the keys of data set '{name}', but data.name is '{partName}'; remove it or set data.name: {name}");
+                }
+                else throw new GenNegException(UnknownKeyMessage(prefix, name, properties.Keys.Concat(partName is null ? [] : [partName])));
+            }
+            // The resolved config lists the part's defaults too, so a run's config.yaml shows every setting.
+            if (named is not null && named.GetValue(instance) is null && partName is not null && schema.DataSections.TryGetValue(partName, out var partType))
+                named.SetValue(instance, Activator.CreateInstance(partType));
+            return instance;
         }
-        return instance;
-    }
 
-    private static object? ConvertValue(Type type, YamlNode node, string key)
-    {
-        if (IsSection(type))
+        private object BindPart(string name, YamlNode node, string key)
         {
+            if (!schema.DataSections.TryGetValue(name, out var type))
+                throw ConfigKey.Error(key, $": data set '{name}' has no keys of its own");
             return node is YamlMappingNode mapping
                 ? Bind(type, mapping, key + ".")
-                : throw new GenNegException($"config key '{key}' must be a section of keys ({string.Join(", ", Keys(type, key + ".").Take(3))}, ...)");
+                : throw ConfigKey.Error(key, $"must be a section of keys ({string.Join(", ", Keys(type, schema, key + ".").Take(3))}, ...)");
         }
-        if (type == typeof(IReadOnlyList<double>))
+
+        private object? ConvertValue(Type type, YamlNode node, string key)
         {
-            if (node is not YamlSequenceNode sequence)
-                throw new GenNegException($"config key '{key}' must be a list of numbers, e.g. [0.1, 0.5]");
-            return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
+            if (ConfigTree.IsSection(type))
+            {
+                return node is YamlMappingNode mapping
+                    ? Bind(type, mapping, key + ".")
+                    : throw ConfigKey.Error(key, $"must be a section of keys ({string.Join(", ", Keys(type, schema, key + ".").Take(3))}, ...)");
+            }
+            if (type == typeof(IReadOnlyList<double>))
+            {
+                if (node is not YamlSequenceNode sequence)
+                    throw ConfigKey.Error(key, "must be a list of numbers, e.g. [0.1, 0.5]");
+                return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
+            }
+            // An optional number: empty (or null, ~) leaves it unset.
+            if (Nullable.GetUnderlyingType(type) is { } inner)
+                return node is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ConvertScalar(inner, node, key);
+            return ConvertScalar(type, node, key);
         }
-        // An optional number: empty (or null, ~) leaves it unset.
-        if (Nullable.GetUnderlyingType(type) is { } inner)
-            return node is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ConvertScalar(inner, node, key);
-        return ConvertScalar(type, node, key);
+
+        /// <summary>Names the unknown key and, when one is close, the key meant: first among its own section's keys
+        /// (sections included, any letter case), then among every key by its full dotted name.</summary>
+        private string UnknownKeyMessage(string prefix, string name, IEnumerable<string> siblings)
+        {
+            var key = prefix + name;
+            var meant = NearestName.Find(name, siblings) is { } sibling
+                ? prefix + sibling
+                : NearestName.Find(key, Keys(schema));
+            return $"unknown config key '{key}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}";
+        }
     }
 
     private static object ConvertScalar(Type type, YamlNode node, string key)
     {
         var text = (node as YamlScalarNode)?.Value;
         if (text is null)
-            throw new GenNegException($"config key '{key}' must be a single value, not a {(node is YamlMappingNode ? "section" : "list")}");
+            throw ConfigKey.Error(key, $"must be a single value, not a {(node is YamlMappingNode ? "section" : "list")}");
         var invariant = CultureInfo.InvariantCulture;
         object? value = type switch
         {
@@ -156,31 +245,8 @@ public static class ConfigLoader
             _ when type == typeof(bool) => bool.TryParse(text, out var b) ? b : null,
             _ => throw new InvalidOperationException($"config type {type.Name} of '{key}' has no converter"),
         };
-        return value ?? throw new GenNegException($"config key '{key}' must be {TypeName(type)}, got '{text}'");
+        return value ?? throw ConfigKey.Error(key, $"must be {ConfigTree.TypeName(type)}, got '{text}'");
     }
-
-    private static string TypeName(Type type) =>
-        type == typeof(int) || type == typeof(long) ? "a whole number"
-        : type == typeof(double) ? "a number"
-        : type == typeof(bool) ? "true or false"
-        : "text";
-
-    /// <summary>Names the unknown key and, when one is close, the key meant: first among its own section's keys
-    /// (sections included, any letter case), then among every key by its full dotted name.</summary>
-    private static string UnknownKeyMessage(string prefix, string name, IEnumerable<string> siblings)
-    {
-        var key = prefix + name;
-        var meant = NearestName.Find(name, siblings) is { } sibling
-            ? prefix + sibling
-            : NearestName.Find(key, Keys(typeof(GenNegConfig)));
-        return $"unknown config key '{key}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}";
-    }
-
-    private static IEnumerable<PropertyInfo> ConfigProperties(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.Name != "EqualityContract");
-
-    private static bool IsSection(Type type) =>
-        type.IsClass && type != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(type);
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 }

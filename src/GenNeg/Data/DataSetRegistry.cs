@@ -7,6 +7,10 @@ public sealed class DataSetRegistry
 
     public IReadOnlyCollection<string> Names => dataSets.Keys;
 
+    /// <summary>Each data set that has keys of its own, with their record (data.NAME).</summary>
+    public IReadOnlyDictionary<string, Type> ConfigTypes =>
+        dataSets.Values.Where(d => d.ConfigType is not null).ToDictionary(d => d.Name, d => d.ConfigType!, StringComparer.Ordinal);
+
     public void Register(IDataSet dataSet) => dataSets[dataSet.Name] = dataSet;
 
     public IDataSet Resolve(string name) =>

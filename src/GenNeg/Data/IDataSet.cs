@@ -13,6 +13,12 @@ public interface IDataSet
     /// <summary>The name configs use (data.name).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The record of the data set's own keys, bound from data.NAME (e.g. <c>TrafficDataConfig</c> for data.traffic);
+    /// null when it has none. Its properties are the keys, their ranges and doc comments the reference.
+    /// </summary>
+    Type? ConfigType => null;
+
     /// <summary>The two splits, each from its own seed (data.seed, data.validation_seed), on the CPU.</summary>
     DataSplit Load(DataConfig config);
 

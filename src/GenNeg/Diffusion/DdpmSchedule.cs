@@ -36,6 +36,9 @@ public sealed class DdpmSchedule
 
     public int Timesteps => betas.Length - 1;
 
+    /// <summary>The beta schedules model.schedule names.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["linear", "cosine"];
+
     /// <summary>Ho et al.'s schedule: beta_t rises linearly from betaStart (t = 1) to betaEnd (t = T).</summary>
     public static DdpmSchedule Linear(int timesteps, double betaStart = 1e-4, double betaEnd = 0.02)
     {
@@ -61,7 +64,7 @@ public sealed class DdpmSchedule
     {
         "linear" => Linear(timesteps, betaStart, betaEnd),
         "cosine" => Cosine(timesteps),
-        _ => throw new GenNegException($"config key 'model.schedule' must be one of linear, cosine, got '{kind}'"),
+        _ => throw Configuration.ConfigKey.Error("model.schedule", $"must be one of {string.Join(", ", Kinds)}, got '{kind}'"),
     };
 
     public double Beta(int t) => betas[t];

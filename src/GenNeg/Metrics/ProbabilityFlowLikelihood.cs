@@ -21,7 +21,15 @@ public sealed record OdeSettings(
     double AbsoluteTolerance = 1e-5,
     int ExactDivergenceUpTo = 16,
     int Probes = 1,
-    int BatchSize = 1000);
+    int BatchSize = 1000)
+{
+    /// <summary>evaluate.ode_solver: Dormand-Prince 5(4) with per-example step control.</summary>
+    public const string AdaptiveSolver = "adaptive";
+    /// <summary>evaluate.ode_solver: equal steps in ln sigma.</summary>
+    public const string FixedSolver = "fixed";
+
+    public static IReadOnlyList<string> Solvers { get; } = [AdaptiveSolver, FixedSolver];
+}
 
 /// <summary>Negative log-likelihood per held-out example and the solver's work.</summary>
 /// <param name="Nats">mean NLL in nats per example (lower is better)</param>

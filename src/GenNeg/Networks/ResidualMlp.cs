@@ -6,12 +6,12 @@ using static TorchSharp.torch.nn;
 namespace GenNeg.Networks;
 
 /// <summary>Shape of the <see cref="ResidualMlp"/> backbone.</summary>
-/// <param name="OutputShape">shape of one sample's output; null for a flat [OutputWidth]</param>
-/// <param name="ConditionNames">condition tensors appended (flattened) to the input, in this order</param>
 public sealed record MlpShape(int InputWidth, int OutputWidth, int Hidden = 256, int Blocks = 2, int TimeEmbedding = 128, double NoiseLabelScale = 1000)
 {
+    /// <summary>Shape of one sample's output; null for a flat [OutputWidth].</summary>
     public long[]? OutputShape { get; init; }
 
+    /// <summary>Condition tensors appended (flattened) to the input, in this order.</summary>
     public IReadOnlyList<string> ConditionNames { get; init; } = [];
 
     /// <summary>The MLP for a backbone spec: the sample and every condition tensor flattened into one input vector.</summary>

@@ -66,13 +66,14 @@ public sealed class RunFolder
         return folder;
     }
 
-    public GenNegConfig LoadConfig(IEnumerable<string>? overrides = null) => ConfigLoader.LoadFile(ConfigPath, overrides);
+    /// <summary>The run's config.yaml, read with the records the registered parts declare (<paramref name="schema"/>).</summary>
+    public GenNegConfig LoadConfig(ConfigSchema schema, IEnumerable<string>? overrides = null) => ConfigLoader.LoadSaved(ConfigPath, schema, overrides);
 
     /// <summary>The config a stage was made with: its own folder's config.yaml (iterations and distillations save one), else the run's.</summary>
-    public GenNegConfig ConfigOf(StageRecord stage)
+    public GenNegConfig ConfigOf(StageRecord stage, ConfigSchema schema)
     {
         var own = StageConfigPath(stage.Name);
-        return File.Exists(own) ? ConfigLoader.LoadFile(own) : LoadConfig();
+        return File.Exists(own) ? ConfigLoader.LoadSaved(own, schema) : LoadConfig(schema);
     }
 
     /// <summary>Where a stage saves the fully resolved config it was made with.</summary>
@@ -81,9 +82,9 @@ public sealed class RunFolder
     public void SaveConfig(GenNegConfig config) => AtomicFile.WriteAllText(ConfigPath, ConfigLoader.ToYaml(config));
 
     /// <summary>Refuses to continue the run under a config other than the one it started with.</summary>
-    public void EnsureSameConfig(GenNegConfig config)
+    public void EnsureSameConfig(GenNegConfig config, ConfigSchema schema)
     {
-        var saved = ConfigLoader.ExperimentYaml(LoadConfig());
+        var saved = ConfigLoader.ExperimentYaml(LoadConfig(schema));
         var wanted = ConfigLoader.ExperimentYaml(config);
         if (saved == wanted) return;
         var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GenNeg.Sharding;
 
 /// <summary>
-/// Plain sampling split over processes: <paramref name="count"/> samples in blocks of the sampler's batch size, block b
+/// Plain sampling split over processes: count samples in blocks of the sampler's batch size, block b
 /// from a generator seeded with <see cref="BlockSeeds.For"/>(seed, b), shard I doing the blocks b mod N == I into its
 /// own part file. Merging the parts in block order gives the same samples for any N (not those of unsharded sampling,
 /// which draws every batch from one stream). Used by genneg sample and genneg evaluate; a part ends with the seconds its

@@ -66,10 +66,10 @@ public sealed class BaselineTraining
         return run;
     }
 
-    private static RunFolder OpenForResume(BaselineTrainingRequest request)
+    private RunFolder OpenForResume(BaselineTrainingRequest request)
     {
         var run = RunFolder.Open(request.RunPath);
-        run.EnsureSameConfig(request.Config);
+        run.EnsureSameConfig(request.Config, registries.ConfigSchema);
         return run;
     }
 }

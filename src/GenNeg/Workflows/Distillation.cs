@@ -38,9 +38,9 @@ public sealed class Distillation
         var name = StagePrefix + (manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1);
         var folder = name + "/";
         var configPath = run.StageConfigPath(name);
-        var requested = run.LoadConfig(request.Overrides);
+        var requested = run.LoadConfig(registries.ConfigSchema, request.Overrides);
         // An interrupted distillation continues under the settings it started with, on the device asked for now.
-        var config = File.Exists(configPath) ? ConfigLoader.LoadFile(configPath) with { Device = requested.Device } : requested;
+        var config = File.Exists(configPath) ? ConfigLoader.LoadSaved(configPath, registries.ConfigSchema) with { Device = requested.Device } : requested;
         var teacherStage = run.Stage(ResumedTeacher(run, folder) ?? request.FromStage);
         // Checked before the folder is made: a refused distillation leaves nothing behind.
         if (teacherStage.Classifiers.Count == 0)

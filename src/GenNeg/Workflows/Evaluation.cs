@@ -85,17 +85,17 @@ public sealed class Evaluation
 
     public StageMetrics Run(EvaluationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
-        var (run, stage, config, samples) = Resolve(request);
+        var (run, stage, config, samples) = Resolve(request, registries);
         using var experiment = Experiment.Open(config, registries);
         return Evaluate(run, experiment, stage, samples, progress, cancellation);
     }
 
     /// <summary>The run, stage, config (with the request's device and likelihood) and sample count a request names.</summary>
-    internal static (RunFolder Run, StageRecord Stage, GenNegConfig Config, long Samples) Resolve(EvaluationRequest request)
+    internal static (RunFolder Run, StageRecord Stage, GenNegConfig Config, long Samples) Resolve(EvaluationRequest request, Registries registries)
     {
         var run = RunFolder.Open(request.RunPath);
         var stage = run.Stage(request.Stage);
-        var config = run.ConfigOf(stage);
+        var config = run.ConfigOf(stage, registries.ConfigSchema);
         if (request.Device is { } device) config = config with { Device = device };
         if (request.Likelihood is { } likelihood)
         {
@@ -156,7 +156,7 @@ public sealed class Evaluation
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
         SaveSamples(run, experiment, record, drawn);
-        var exact = config.Evaluate.Likelihood == "exact" ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
+        var exact = config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
 
         var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
             samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
@@ -179,7 +179,7 @@ public sealed class Evaluation
         if (experiment.Device.type != DeviceType.CPU)
             throw new GenNegException("evaluate.likelihood: exact runs on the CPU only; add --device cpu");
         var e = config.Evaluate;
-        var settings = new OdeSettings(e.OdeSolver == "adaptive", e.OdeSteps, e.OdeRelativeTolerance, e.OdeAbsoluteTolerance,
+        var settings = new OdeSettings(e.OdeSolver == OdeSettings.AdaptiveSolver, e.OdeSteps, e.OdeRelativeTolerance, e.OdeAbsoluteTolerance,
             e.HutchinsonAboveDimension, e.HutchinsonProbes);
         using var generator = new Generator((ulong)(config.Seed + 2 * SeedOffset));
         using var points = data.Validation[..(int)Math.Min(e.LikelihoodSamples, data.Validation.shape[0])];

@@ -145,8 +145,8 @@ public sealed class GenNegIteration
         // DLSM matches the current model's score plus the classifier's gradient to each class's denoising score.
         var dlsm = settings.Classifier.Loss switch
         {
-            "dlsm" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, 0, formalism.LossWeight),
-            "dlsm_ce" => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, settings.Classifier.CrossEntropyWeight, formalism.LossWeight),
+            ClassifierLosses.Dlsm => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, 0, formalism.LossWeight),
+            ClassifierLosses.DlsmWithCrossEntropy => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, settings.Classifier.CrossEntropyWeight, formalism.LossWeight),
             _ => null,
         };
         using var current = dlsm is null ? null : LoadedStage.Load(run, experiment, from);

@@ -43,12 +43,12 @@ public static class IterationFolder
     {
         var configPath = run.PathOf(folder + "config.yaml");
         var statePath = run.PathOf(folder + "iteration.json");
-        var wanted = run.LoadConfig(request.Overrides);
+        var wanted = run.LoadConfig(registries.ConfigSchema, request.Overrides);
         Experiment.CheckNames(wanted, registries);
         ImportanceDraw.CheckProposal(run, wanted);
         if (File.Exists(configPath) && File.Exists(statePath))
         {
-            var saved = ConfigLoader.LoadFile(configPath);
+            var saved = ConfigLoader.LoadSaved(configPath, registries.ConfigSchema);
             var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
                 ?? throw new GenNegException($"'{statePath}' is empty");
             UnfinishedIteration.EnsureSameBase(run, folder, state.BaseStage, request.FromStage);

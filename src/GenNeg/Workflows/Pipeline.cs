@@ -32,7 +32,7 @@ public sealed class Pipeline
     {
         var config = request.Config;
         var started = File.Exists(Path.Combine(request.RunPath, "config.yaml"));
-        if (started) RunFolder.Open(request.RunPath).EnsureSameConfig(config);
+        if (started) RunFolder.Open(request.RunPath).EnsureSameConfig(config, registries.ConfigSchema);
 
         if (!Has(request.RunPath, BaselineTraining.StageName))
             new BaselineTraining(loggers, registries).Run(new BaselineTrainingRequest(config, request.RunPath, Resume: started), progress, cancellation);

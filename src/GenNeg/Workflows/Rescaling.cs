@@ -55,7 +55,7 @@ public sealed class Rescaling
         if (run.LoadManifest().Find(name) is not null)
             throw new GenNegException($"run folder '{run.Root}' already has a stage '{name}'; give another --name");
 
-        var stageConfig = run.ConfigOf(source);
+        var stageConfig = run.ConfigOf(source, registries.ConfigSchema);
         var config = stageConfig with { Genneg = stageConfig.Genneg with { GuidanceScale = request.GuidanceScale } };
         if (request.Device is { } device) config = config with { Device = device };
 

@@ -50,7 +50,7 @@ public sealed class SampleExport
         CheckOutputPath(request.PlotPath, "--plot");
         var run = RunFolder.Open(request.RunPath);
         var record = run.Stage(request.Stage);
-        var config = run.ConfigOf(record);
+        var config = run.ConfigOf(record, registries.ConfigSchema);
         if (request.Device is { } device) config = config with { Device = device };
 
         using var experiment = Experiment.Open(config, registries);

@@ -50,7 +50,7 @@ public sealed class ShardedEvaluation
     {
         if (request.Shards < 1) throw new GenNegException($"the number of shards must be at least 1, got {request.Shards}");
         ShardSpec? shard = request.Shard is { } index ? new ShardSpec(index, request.Shards) : null;
-        var (run, record, config, samples) = Evaluation.Resolve(request.Evaluation);
+        var (run, record, config, samples) = Evaluation.Resolve(request.Evaluation, registries);
         var seed = config.Seed + Evaluation.SeedOffset;
         var plan = ShardedSampling.Plan(samples, config.Sampler.BatchSize);
         var fingerprint = Fingerprint(run, record, config, seed, samples);

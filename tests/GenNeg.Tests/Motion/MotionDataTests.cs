@@ -8,7 +8,7 @@ namespace GenNeg.Tests.Motion;
 /// <summary>The motion data set's shapes, condition, distance features and config checks.</summary>
 public class MotionDataTests
 {
-    private static GenNegConfig Config(params string[] overrides) => ConfigLoader.Parse(
+    private static GenNegConfig Config(params string[] overrides) => TestConfig.Parse(
         "data: { name: motion, train_size: 200, validation_size: 200, motion: { frames: 16 } }\nevaluate: { mmd_samples: 200 }\noracle: ground_penetration", overrides);
 
     [Fact]
@@ -66,7 +66,7 @@ public class MotionDataTests
     [Theory]
     [InlineData("data.motion.frames=1", "config key 'data.motion.frames' must be in [2, 1024], got 1")]
     [InlineData("data.motion.floor_tolerance=-0.01", "config key 'data.motion.floor_tolerance' must be in [0, 0.1] metres, got -0.01")]
-    [InlineData("data.motion.mmd_frames_per_sample=17", "config key 'data.motion.mmd_frames_per_sample' must be in [1, data.motion.frames = 16], got 17")]
+    [InlineData("data.motion.mmd_frames_per_sample=17", "config key 'data.motion.mmd_frames_per_sample' must be in [1, 16], got 17")]
     public void Motion_keys_are_checked_at_load(string assignment, string message) =>
         Assert.Equal(message, Assert.Throws<GenNegException>(() => Config(assignment)).Message);
 }

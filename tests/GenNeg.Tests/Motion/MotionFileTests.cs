@@ -97,7 +97,7 @@ public class MotionFileTests
         Assert.Equal(0.1f + 4 * 0.01f, At(0, 7), 5);        // 5 frames: the last one repeated
         Assert.Equal(1.1f + 7 * 0.01f, At(1, 7), 5);        // 12 frames: the first 8 kept
 
-        var config = ConfigLoader.Parse($"data: {{ name: motion, motion: {{ frames: 8, sequences: '{folder.Path}', validation_fraction: 0.4 }} }}\noracle: ground_penetration");
+        var config = TestConfig.Parse($"data: {{ name: motion, motion: {{ frames: 8, sequences: '{folder.Path}', validation_fraction: 0.4 }} }}\noracle: ground_penetration");
         using var data = new MotionDataSet().Load(config.Data);
         Assert.Equal([3L, 8, 66], data.Train.shape);
         Assert.Equal([2L, 8, 66], data.Validation.shape);

@@ -72,8 +72,8 @@ public class MotionModelTests
         Assert.Equal(epsilon.Preconditioning.NoiseCondition(sigma).data<float>().ToArray(), p.NoiseCondition(sigma).data<float>().ToArray());
         Assert.Equal([1f, 1f], sample.LossWeight(sigma).data<float>().ToArray());
         Assert.Equal(sigma.square().reciprocal().data<float>().ToArray(), epsilon.LossWeight(sigma).data<float>().ToArray());
-        var error = Assert.Throws<GenNegException>(() => ConfigLoader.Parse("model: { prediction: x0 }"));
+        var error = Assert.Throws<GenNegException>(() => TestConfig.Parse("model: { prediction: x0 }"));
         Assert.Equal("config key 'model.prediction' (x0) applies to the ddpm formalism only; model.formalism is edm", error.Message);
-        Assert.Throws<GenNegException>(() => ConfigLoader.Parse("model: { formalism: ddpm, prediction: v }"));
+        Assert.Throws<GenNegException>(() => TestConfig.Parse("model: { formalism: ddpm, prediction: v }"));
     }
 }

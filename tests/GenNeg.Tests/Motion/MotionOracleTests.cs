@@ -60,7 +60,7 @@ public class MotionOracleTests
     [Fact]
     public void The_oracle_reads_standardised_samples_through_the_worlds_scaling()
     {
-        var config = ConfigLoader.Parse("data: { name: motion, train_size: 10, validation_size: 5 }\nevaluate: { mmd_samples: 5 }\noracle: ground_penetration");
+        var config = TestConfig.Parse("data: { name: motion, train_size: 10, validation_size: 5 }\nevaluate: { mmd_samples: 5 }\noracle: ground_penetration");
         using var data = new MotionDataSet().Load(config.Data);
         var world = (MotionWorld)data.World!;
         var oracle = new GroundPenetrationOracle(world);

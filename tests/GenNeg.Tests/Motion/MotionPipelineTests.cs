@@ -31,7 +31,7 @@ public class MotionPipelineTests
     {
         using var folder = new TempFolder();
         var run = folder.Combine("run");
-        var config = ConfigLoader.Parse(Yaml, ["data.motion.floor_tolerance=0.05"]);
+        var config = TestConfig.Parse(Yaml, ["data.motion.floor_tolerance=0.05"]);
         var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, Registries.CreateDefault()).Run(new PipelineRequest(config, run));
 
         Assert.Equal(["baseline", "genneg-1", "distilled-1"], report.Rows.Select(r => r.Stage));
@@ -62,10 +62,10 @@ public class MotionPipelineTests
         using var folder = new TempFolder();
         var run = folder.Combine("run");
         var registries = Registries.CreateDefault();
-        var config = ConfigLoader.Parse(Yaml, ["model.prediction=x0"]);
+        var config = TestConfig.Parse(Yaml, ["model.prediction=x0"]);
         new BaselineTraining(NullLoggerFactory.Instance, registries).Run(new BaselineTrainingRequest(config, run, Resume: false));
         var metrics = new Evaluation(NullLogger<Evaluation>.Instance, registries).Run(new EvaluationRequest(run, "baseline"));
         Assert.True(double.IsFinite(metrics.Mmd) && double.IsFinite(metrics.Elbo), $"MMD {metrics.Mmd}, r-ELBO {metrics.Elbo}");
-        Assert.Equal("x0", ConfigLoader.LoadFile(Path.Combine(run, "config.yaml")).Model.Prediction);
+        Assert.Equal("x0", TestConfig.Load(Path.Combine(run, "config.yaml")).Model.Prediction);
     }
 }

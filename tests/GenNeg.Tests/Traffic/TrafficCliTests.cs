@@ -1,5 +1,6 @@
 using GenNeg.Cli;
 using GenNeg.Configuration;
+using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Oracles;
 using static TorchSharp.torch;
@@ -78,21 +79,19 @@ public class TrafficCliTests
     }
 
     [Theory]
-    [InlineData("data.traffic.agents=0", "config key 'data.traffic.agents' must be at least 1, got 0")]
+    [InlineData("data.traffic.agents=0", "config key 'data.traffic.agents' must be in [1, 24], got 0")]
     [InlineData("data.traffic.raster_resolution=0", "config key 'data.traffic.raster_resolution' must be in")]
     [InlineData("data.traffic.clearance=0.1", "config key 'data.traffic.clearance' must be in")]
     [InlineData("data.traffic.agnets=3", "data.traffic.agents")]
     public void TrafficKeysAreValidatedByName(string assignment, string expected) =>
-        Assert.Contains(expected, Assert.Throws<GenNegException>(() => ConfigLoader.Parse(TinyTraffic, [assignment])).Message);
+        Assert.Contains(expected, Assert.Throws<GenNegException>(() => TestConfig.Parse(TinyTraffic, [assignment])).Message);
 
     [Fact]
     public void QuickTrafficConfigLoads()
     {
-        var folder = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(folder, "GenNeg.sln"))) folder = Path.GetDirectoryName(folder)!;
-        var config = ConfigLoader.LoadFile(Path.Combine(folder, "configs", "traffic-quick.yaml"));
-        Assert.Equal(("traffic", "traffic", 12, "ddpm"), (config.Data.Name, config.Oracle, config.Data.Traffic.Agents, config.Model.Formalism));
-        Assert.Equal((8000, 8000, 0.2), (config.Data.TrainSize, config.Data.Traffic.TrainMaps, config.Genneg.GuidanceMaxSigma ?? double.NaN));
+        var config = TestConfig.Load(Repository.File("configs/traffic-quick.yaml"));
+        Assert.Equal(("traffic", "traffic", 12, "ddpm"), (config.Data.Name, config.Oracle, config.Data.OptionsAs<TrafficDataConfig>().Agents, config.Model.Formalism));
+        Assert.Equal((8000, 8000, 0.2), (config.Data.TrainSize, config.Data.OptionsAs<TrafficDataConfig>().TrainMaps, config.Genneg.GuidanceMaxSigma ?? double.NaN));
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public class TrafficDataTests(SmallTrafficData small)
     {
         // Map 105 of the training seed 1 (configs/traffic.yaml's 400 training maps): OverlayNGRobust throws "Ring edge
         // missing" cutting this curve to the window; the repaired, snap-rounded overlay must give a usable map.
-        var config = TrafficTestWorlds.SmallConfig().Data.Traffic;
+        var config = TrafficTestWorlds.SmallConfig().Data.OptionsAs<TrafficDataConfig>();
         var map = MapGenerator.Create(config, "train", 105, MapKind.Curve, new Random(Seeds.Mix(1, 105, 7919)));
         Assert.True(map.DrivableArea.IsValid);
         var window = config.Window * config.Window;

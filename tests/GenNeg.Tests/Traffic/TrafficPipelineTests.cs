@@ -33,7 +33,7 @@ public class TrafficPipelineTests
     public void A_tiny_traffic_pipeline_runs_end_to_end_with_collision_and_offroad_in_its_report()
     {
         using var folder = new TempFolder();
-        var config = ConfigLoader.Parse(TinyTraffic);
+        var config = TestConfig.Parse(TinyTraffic);
         var run = folder.Combine("run");
         var (report, markdown) = new Pipeline(NullLoggerFactory.Instance, Registries.CreateDefault()).Run(new PipelineRequest(config, run));
 

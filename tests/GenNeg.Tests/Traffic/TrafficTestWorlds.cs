@@ -36,7 +36,7 @@ internal static class TrafficTestWorlds
             ValidationSize = validationScenes,
             Seed = 11,
             ValidationSeed = 12,
-            Traffic = new TrafficDataConfig { TrainMaps = 10, ValidationMaps = 5 },
+            Options = new TrafficDataConfig { TrainMaps = 10, ValidationMaps = 5 },
         },
     };
 }

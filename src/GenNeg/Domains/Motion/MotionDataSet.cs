@@ -23,9 +23,11 @@ public sealed class MotionDataSet : IDataSet
 
     public string Name => DataSetName;
 
+    public Type ConfigType => typeof(MotionDataConfig);
+
     public DataSplit Load(DataConfig config)
     {
-        var motion = config.Motion;
+        var motion = config.OptionsAs<MotionDataConfig>();
         var (train, trainActions, validation, validationActions, names, joints) = motion.Sequences.Length == 0
             ? Generated(config)
             : FromFiles(motion, config.ValidationSeed);
@@ -86,7 +88,7 @@ public sealed class MotionDataSet : IDataSet
 
     private static (Tensor, long[], Tensor, long[], IReadOnlyList<string>, int) Generated(DataConfig config)
     {
-        var m = config.Motion;
+        var m = config.OptionsAs<MotionDataConfig>();
         var (train, trainActions) = ProceduralMotions.Generate(config.TrainSize, m.Frames, m.Fps, config.Seed);
         var (validation, validationActions) = ProceduralMotions.Generate(config.ValidationSize, m.Frames, m.Fps, config.ValidationSeed);
         long[] shape(int n) => [n, m.Frames, Skeleton.JointCount * 3];

@@ -22,9 +22,11 @@ public sealed class TrafficDataSet : IDataSet
 
     public string Name => DataSetName;
 
+    public Type ConfigType => typeof(TrafficDataConfig);
+
     public DataSplit Load(DataConfig config)
     {
-        var traffic = config.Traffic;
+        var traffic = config.OptionsAs<TrafficDataConfig>();
         var maps = MapGenerator.Generate(traffic, "train", 0, traffic.TrainMaps, config.Seed)
             .Concat(MapGenerator.Generate(traffic, "validation", traffic.TrainMaps, traffic.ValidationMaps, config.ValidationSeed))
             .ToArray();
@@ -46,7 +48,7 @@ public sealed class TrafficDataSet : IDataSet
         return TrafficFigure.RenderPng(world, metres, condition[TrafficOracle.MapIndexKey].cpu(), verdict, title);
     }
 
-    /// <summary>The scenes as CSV at <paramref name="path"/> and every map as maps.geojson in the same folder.</summary>
+    /// <summary>The scenes as CSV (every map as maps.geojson in the same folder).</summary>
     public string ExportFileName => "scenes.csv";
 
     public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)

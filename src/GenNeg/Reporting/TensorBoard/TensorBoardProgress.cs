@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using System.Text.RegularExpressions;
 using GenNeg.Guidance;
 using GenNeg.Runs;
@@ -18,16 +19,18 @@ public sealed partial class TensorBoardProgress : IWorkflowProgress
     public const string Folder = "tensorboard";
 
     private readonly IWorkflowProgress inner;
+    private readonly ConfigSchema schema;
     private readonly string runPath;
 
-    private TensorBoardProgress(IWorkflowProgress inner, string runPath)
+    private TensorBoardProgress(IWorkflowProgress inner, string runPath, ConfigSchema schema)
     {
         this.inner = inner;
         this.runPath = runPath;
+        this.schema = schema;
     }
 
     /// <summary>Progress that goes to <paramref name="inner"/> and, while the run's config enables it, to TensorBoard.</summary>
-    public static IWorkflowProgress Around(IWorkflowProgress inner, string runPath) => new TensorBoardProgress(inner, runPath);
+    public static IWorkflowProgress Around(IWorkflowProgress inner, string runPath, ConfigSchema schema) => new TensorBoardProgress(inner, runPath, schema);
 
     public IProgress<TrainingProgress> Training(string phase)
     {
@@ -63,7 +66,7 @@ public sealed partial class TensorBoardProgress : IWorkflowProgress
     private Lazy<TensorBoardLog>? Open(string phase, string kind)
     {
         var configPath = Path.Combine(runPath, "config.yaml");
-        if (!File.Exists(configPath) || !RunFolder.Open(runPath).LoadConfig().Tensorboard.Enabled) return null;
+        if (!File.Exists(configPath) || !RunFolder.Open(runPath).LoadConfig(schema).Tensorboard.Enabled) return null;
         var name = $"{StageBeingBuilt(phase)}-{(phase.Contains("classifier", StringComparison.Ordinal) ? "classifier" : kind)}";
         return new Lazy<TensorBoardLog>(() => new TensorBoardLog(Path.Combine(runPath, Folder, name)));
     }
