@@ -29,7 +29,7 @@ public class ReliabilityTests
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string ErrorLine(string error) =>
+    internal static string ErrorLine(string error) =>
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error: ", StringComparison.Ordinal));
 
     /// <summary>A run folder with a trained tiny baseline.</summary>
