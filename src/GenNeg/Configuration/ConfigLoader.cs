@@ -16,9 +16,18 @@ public static class ConfigLoader
 {
     private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
 
+    public const long MaxFileBytes = 1_000_000;
+
+    /// <summary>The longest list a key takes (e.g. evaluate.mmd_bandwidths: a handful are used).</summary>
+    public const int MaxListLength = 1_000;
+
     public static GenNegConfig LoadFile(string path, IEnumerable<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new GenNegException($"config file '{path}' not found");
+        // A config is a few kilobytes; a file of megabytes is a mistake that would cost gigabytes to parse.
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new GenNegException($"config file '{path}' is {length / 1e6:0.#} MB; a config is at most {MaxFileBytes / 1_000_000} MB (those in configs/ are a few KB)");
         var text = File.ReadAllText(path);
         // An empty file would silently mean "every default", i.e. the paper's full budgets: almost never what was meant.
         if (ReadMapping(text, Path.GetFileName(path)).Children.Count == 0)
@@ -133,6 +142,8 @@ public static class ConfigLoader
         {
             if (node is not YamlSequenceNode sequence)
                 throw new GenNegException($"config key '{key}' must be a list of numbers, e.g. [0.1, 0.5]");
+            if (sequence.Children.Count > MaxListLength)
+                throw new GenNegException($"config key '{key}' lists {sequence.Children.Count:N0} numbers; at most {MaxListLength:N0}");
             return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
         }
         // An optional number: empty (or null, ~) leaves it unset.
