@@ -154,12 +154,14 @@ public sealed class SampleExport
         return InfractionRates.Of(verdict).Samples;
     }
 
-    /// <summary>Checked before any sampling: an output path must name a file in an existing folder.</summary>
-    private static void CheckOutputPath(string? path, string option)
+    /// <summary>Checked before any work: an output path must name a file in an existing folder.</summary>
+    /// <param name="example">a file name to suggest when the path names a folder (default: samples.csv for --out, else samples.png)</param>
+    internal static void CheckOutputPath(string? path, string option, string? example = null)
     {
         if (path is null) return;
+        if (path.Length == 0) throw new GenNegException($"{option} must name a file, got an empty path");
         if (path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar) || Directory.Exists(path))
-            throw new GenNegException($"{option} '{path}' is a folder; give a file name, e.g. {Path.Combine(path, option == "--out" ? "samples.csv" : "samples.png")}");
+            throw new GenNegException($"{option} '{path}' is a folder; give a file name, e.g. {Path.Combine(path, example ?? (option == "--out" ? "samples.csv" : "samples.png"))}");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
             throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
