@@ -9,7 +9,7 @@ namespace GenNeg;
 public static partial class EchoedText
 {
     /// <summary>Values up to this many characters are shown whole.</summary>
-    public const int MaxValueLength = 120;
+    public const int MaxValueLength = 200;
 
     /// <summary>Runs without spaces up to this many characters are left alone (long paths stay readable).</summary>
     private const int MaxUnbrokenLength = 400;
@@ -26,8 +26,8 @@ public static partial class EchoedText
         return UnbrokenRun().Replace(quoted, m => Shorten(m.Value, MaxUnbrokenLength));
     }
 
-    // A quote opens after a space, bracket or sign and closes before one, so the apostrophe of "can't" opens nothing.
-    [GeneratedRegex("""(?<=^|[\s(=:,])'([^'\n]{121,})'(?=$|[\s),.;:?!])""")]
+    // Longer than MaxValueLength. A quote opens after a space, bracket or sign and closes before one, so the apostrophe of "can't" opens nothing.
+    [GeneratedRegex("""(?<=^|[\s(=:,])'([^'\n]{201,})'(?=$|[\s),.;:?!])""")]
     private static partial Regex QuotedValue();
 
     [GeneratedRegex(@"\S{401,}")]

@@ -64,9 +64,15 @@ public static class MemoryBudget
             EnsureFits(bytes, $"a model with model.hidden = {model.Hidden:N0} and model.blocks = {model.Blocks}", "lower model.hidden");
     }
 
-    /// <summary>Refuses a sampler batch whose activations alone (a hidden-wide row per sample) exceed memory.</summary>
-    public static void EnsureBatchFits(long batchSize, ModelConfig model, string batchKey) =>
+    /// <summary>
+    /// Refuses a sampler or training batch whose activations alone (a hidden-wide row per sample) exceed memory. The
+    /// model's own lower bound is checked first, so a model too wide to fit is named as such rather than as its batch.
+    /// </summary>
+    public static void EnsureBatchFits(long batchSize, ModelConfig model, string batchKey)
+    {
+        EnsureModelFits(model, 0);
         EnsureFits(BytesPerFloat * batchSize * Math.Max(model.Hidden, 1) * 4.0, $"a batch of {batchSize:N0} samples ({batchKey})", $"lower {batchKey}");
+    }
 
     /// <summary>
     /// Refuses keeping <paramref name="count"/> samples of <paramref name="sampleShape"/> with a condition row each (as

@@ -79,6 +79,8 @@ public sealed class SampleExport
         var flat = !data.IsConditional && data.SampleShape.Length == 1;
         using var csv = request.CsvPath is null || !flat ? null : SampleCsvWriter.Create(request.CsvPath, (int)data.SampleSize);
         var keepAll = request.CsvPath is not null && !flat;
+        // These samples are all kept until the data set writes its files: refuse before sampling what cannot be held.
+        if (keepAll) MemoryBudget.EnsureSamplesFit(request.Count, data.SampleShape, data.ValidationCondition, "-n");
         var kept = new List<DrawnSamples>();
         long keptCount = 0, validCount = 0;
         var sampling = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
