@@ -26,10 +26,10 @@ public sealed class Rescaling
     /// <summary>The default name of <paramref name="stage"/> rescaled to <paramref name="scale"/>: rescaled-genneg-4-x2, rescaled-genneg-4-x0.5.</summary>
     public static string DefaultName(string stage, double scale) => $"{StagePrefix}{stage}-x{scale.ToString("G", CultureInfo.InvariantCulture)}";
 
-    /// <summary>iterate and distill number their stages by counting the names with their prefix, so no other stage may take one.</summary>
     /// <summary>The largest guidance scale accepted: a thousand times the method's gradient.</summary>
     public const double MaxGuidanceScale = 1_000;
 
+    /// <summary>iterate and distill number their stages by counting the names with their prefix, so no other stage may take one.</summary>
     private static readonly string[] ReservedPrefixes = [GenNegIteration.StagePrefix, Distillation.StagePrefix];
 
     private readonly ILoggerFactory loggers;
