@@ -70,7 +70,7 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            environment.Error.WriteLine(verbose ? $"internal error: {e}" : $"internal error: {e.GetType().Name}: {e.Message} (--verbose shows details)");
+            environment.Error.WriteLine(verbose ? $"internal error: {e}" : EchoedText.ShortenValues($"internal error: {e.GetType().Name}: {e.Message} (--verbose shows details)"));
             return ExitCodes.InternalError;
         }
     }

@@ -1,11 +1,12 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using GenNeg.Cli.Commands;
 using GenNeg.Configuration;
 
 namespace GenNeg.Cli;
 
 /// <summary>The genneg command line: builds the command tree and runs one invocation.</summary>
-public static class GenNegCli
+public static partial class GenNegCli
 {
     internal const string VerboseOptionName = "--verbose";
 
@@ -42,10 +43,42 @@ public static class GenNegCli
                 error.WriteLine($"error: unknown command '{word}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}; see genneg --help");
                 return ExitCodes.UsageError;
             }
-            var help = command == root ? "genneg --help" : $"genneg {command.Name} --help";
-            error.WriteLine($"error: {parse.Errors[0].Message} (see {help})");
+            var help = command == root ? "genneg --help" : $"genneg {CommandPath(command, root)} --help";
+            // Likewise below a command that has subcommands (genneg data previw).
+            if (command.Subcommands.Count > 0 && parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-')) is { } subword)
+            {
+                var meant = NearestName.Find(subword, command.Subcommands.Select(c => c.Name));
+                error.WriteLine(EchoedText.ShortenValues($"error: unknown command '{subword}'{(meant is null ? "" : $" (did you mean '{meant}'?)")}; see {help}"));
+                return ExitCodes.UsageError;
+            }
+            error.WriteLine(EchoedText.ShortenValues($"error: {Plain(parse.Errors[0].Message)} (see {help})"));
             return ExitCodes.UsageError;
         }
         return parse.Invoke(configuration);
     }
+
+    /// <summary>The command's words below genneg, e.g. "data preview".</summary>
+    private static string CommandPath(Command command, RootCommand root)
+    {
+        var words = new List<string>();
+        for (Symbol? symbol = command; symbol is Command c && c != root; symbol = c.Parents.FirstOrDefault())
+            words.Insert(0, c.Name);
+        return string.Join(" ", words);
+    }
+
+    /// <summary>The parser's message without .NET type names: "--shard must be a whole number, got 'abc'".</summary>
+    private static string Plain(string message)
+    {
+        var match = UnparsableValue().Match(message);
+        if (!match.Success) return message;
+        var type = match.Groups["type"].Value;
+        var expected = type.Contains("Int", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) || type.Contains("Single", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "a value of another kind";
+        return $"{match.Groups["option"].Value} must be {expected}, got '{match.Groups["value"].Value}'";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$", RegexOptions.Singleline)]
+    private static partial Regex UnparsableValue();
 }

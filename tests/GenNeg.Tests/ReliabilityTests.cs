@@ -29,11 +29,11 @@ public class ReliabilityTests
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string ErrorLine(string error) =>
+    internal static string ErrorLine(string error) =>
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error: ", StringComparison.Ordinal));
 
     /// <summary>A run folder with a trained tiny baseline.</summary>
-    private static string TrainedRun(TempFolder folder, params string[] overrides)
+    internal static string TrainedRun(TempFolder folder, params string[] overrides)
     {
         var run = folder.Combine("run");
         var config = TinyRun.WriteConfig(folder, Yaml);
@@ -43,7 +43,7 @@ public class ReliabilityTests
     }
 
     /// <summary>Records a stage "genneg-1" with an untrained classifier (no drawing or training: the tests need its shape only).</summary>
-    private static void RecordFakeIteration(string runPath, string name = "genneg-1")
+    internal static void RecordFakeIteration(string runPath, string name = "genneg-1")
     {
         var run = RunFolder.Open(runPath);
         var config = run.LoadConfig(TestConfig.Schema);

@@ -239,7 +239,7 @@ public class ShardingTests
 
         var missing = Cli("evaluate", "--run", run, "--samples", "700", "--merge", "--shards", "3");
         Assert.Equal(2, missing.Code);
-        Assert.Equal($"error: part 'baseline/evaluation-parts/samples-0001-of-0003.bin' is missing; draw it with: genneg evaluate --run {run} --stage baseline --shard 1 --shards 3",
+        Assert.Equal($"error: part 'baseline/evaluation-parts/samples-0001-of-0003.bin' is missing; draw it with: genneg evaluate --run {run} --stage baseline --samples 700 --shard 1 --shards 3",
             missing.Error.Trim());
 
         // A part of another evaluation (here: another sample count) is refused by its fingerprint, by the merge and by its own shard.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenNeg.Guidance;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 
@@ -51,7 +52,13 @@ internal sealed class IterateCommand : Command
             if (parse.GetValue(oracle) is { } name) overrides.Add($"oracle={name}");
             if (parse.GetValue(perClass) is { } n) overrides.Add($"genneg.per_class={n}");
             if (parse.GetValue(draw) is { } method) overrides.Add($"genneg.draw={method}");
-            if (parse.GetValue(proposal) is { } proposalStage) overrides.Add($"genneg.sis.proposal={proposalStage}");
+            if (parse.GetValue(proposal) is { } proposalStage)
+            {
+                // A proposal steers sequential importance sampling only: with the standard drawing it would be ignored unseen.
+                if (RunFolder.Open(parse.GetRequiredValue(run)).LoadConfig(overrides).Genneg.Draw != DrawMethods.Sis)
+                    throw new GenNegException($"--proposal applies only to --draw {DrawMethods.Sis}; add --draw {DrawMethods.Sis} or leave out --proposal");
+                overrides.Add($"genneg.sis.proposal={proposalStage}");
+            }
 
             var workflow = new GenNegIteration(loggers, environment.Registries);
             for (var i = 0; i < count; i++)

@@ -16,6 +16,12 @@ public static class ConfigLoader
 {
     private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
 
+    /// <summary>The largest config file read: a config is a few kilobytes.</summary>
+    public const long MaxFileBytes = 1_000_000;
+
+    /// <summary>The longest list a key takes (e.g. evaluate.mmd_bandwidths: a handful are used).</summary>
+    public const int MaxListLength = 1_000;
+
     /// <summary>A user's config file, with `key=value` overrides.</summary>
     public static GenNegConfig LoadFile(string path, ConfigSchema schema, IEnumerable<string>? overrides = null) =>
         Load(path, schema, overrides, otherSections: false);
@@ -30,6 +36,10 @@ public static class ConfigLoader
     private static GenNegConfig Load(string path, ConfigSchema schema, IEnumerable<string>? overrides, bool otherSections)
     {
         if (!File.Exists(path)) throw new GenNegException($"config file '{path}' not found");
+        // A config is a few kilobytes; a file of megabytes is a mistake that would cost gigabytes to parse.
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new GenNegException($"config file '{path}' is {length / 1e6:0.#} MB; a config is at most {MaxFileBytes / 1_000_000} MB (those in configs/ are a few KB)");
         var text = File.ReadAllText(path);
         // An empty file would silently mean "every default", i.e. the paper's full budgets: almost never what was meant.
         if (ReadMapping(text, Path.GetFileName(path)).Children.Count == 0)
@@ -210,6 +220,8 @@ public static class ConfigLoader
             {
                 if (node is not YamlSequenceNode sequence)
                     throw ConfigKey.Error(key, "must be a list of numbers, e.g. [0.1, 0.5]");
+                if (sequence.Children.Count > MaxListLength)
+                    throw ConfigKey.Error(key, $"lists {sequence.Children.Count:N0} numbers; at most {MaxListLength:N0}");
                 return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
             }
             // An optional number: empty (or null, ~) leaves it unset.

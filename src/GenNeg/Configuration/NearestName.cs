@@ -8,11 +8,14 @@ public static class NearestName
     {
         var exactButCase = candidates.FirstOrDefault(c => string.Equals(c, word, StringComparison.OrdinalIgnoreCase));
         if (exactButCase is not null) return exactButCase;
+        var limit = Math.Max(2, word.Length / 3);
+        // The distance is at least the difference in length: skip the table (of gigabytes for a megabyte word) then.
         var nearest = candidates
+            .Where(candidate => Math.Abs(candidate.Length - word.Length) <= limit)
             .Select(candidate => (candidate, distance: EditDistance(candidate.ToLowerInvariant(), word.ToLowerInvariant())))
             .DefaultIfEmpty((candidate: "", distance: int.MaxValue))
             .MinBy(pair => pair.distance);
-        return nearest.distance <= Math.Max(2, word.Length / 3) ? nearest.candidate : null;
+        return nearest.distance <= limit ? nearest.candidate : null;
     }
 
     /// <summary>Levenshtein distance, with a swap of two neighbouring letters counting as one edit ("trian" is one from "train").</summary>

@@ -22,6 +22,12 @@ public interface IDataSet
     /// <summary>The two splits, each from its own seed (data.seed, data.validation_seed), on the CPU.</summary>
     DataSplit Load(DataConfig config);
 
+    /// <summary>
+    /// Refuses, before anything is made, sizes whose splits cannot fit in memory (<see cref="Runtime.MemoryBudget"/>),
+    /// naming the key to change. By default nothing is checked.
+    /// </summary>
+    void EnsureFits(DataConfig config) { }
+
     /// <summary>A PNG of samples [B, *S] with their conditions and the oracle's verdict.</summary>
     byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title);
 

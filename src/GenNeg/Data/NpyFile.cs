@@ -61,10 +61,12 @@ public static partial class NpyFile
         var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad($"shape entry '{d}' is not a size"))
             .ToArray();
-        var count = shape.Aggregate(1L, (a, b) => a * b);
         var dataStart = headerStart + headerLength;
-        if (bytes.Length - dataStart != count * itemSize)
-            throw Bad($"shape ({string.Join(", ", shape)}) needs {count * itemSize} bytes of data, the file holds {bytes.Length - dataStart}");
+        // Checked: a product that wraps around could otherwise match the file's length and pass as a size.
+        var needed = NeededBytes(shape, itemSize);
+        if (needed != bytes.Length - dataStart)
+            throw Bad($"shape ({string.Join(", ", shape)}) needs {needed?.ToString(CultureInfo.InvariantCulture) ?? $"more than {long.MaxValue}"} bytes of data, the file holds {bytes.Length - dataStart}");
+        var count = needed.Value / itemSize;
         var values = new float[count];
         var data = bytes.AsSpan((int)dataStart);
         for (var i = 0; i < count; i++)
@@ -72,6 +74,19 @@ public static partial class NpyFile
                 ? BinaryPrimitives.ReadSingleLittleEndian(data[(4 * i)..])
                 : (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(8 * i)..]);
         return new NpyArray(shape, values);
+    }
+
+    /// <summary>The data bytes of <paramref name="shape"/>, or null when they exceed what a long counts.</summary>
+    private static long? NeededBytes(long[] shape, int itemSize)
+    {
+        try
+        {
+            return checked(shape.Aggregate((long)itemSize, (a, b) => a * b));
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes float32 values in C order as a version 1.0 .npy file, the way numpy.save does (header padded to 64 bytes).</summary>

@@ -31,7 +31,8 @@ public sealed class BaselineTraining
     public StageRecord Run(BaselineTrainingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var config = request.Config;
-        Experiment.CheckNames(config, registries);
+        Experiment.CheckBeforeWork(config, registries);
+        Runtime.MemoryBudget.EnsureBatchFits(config.Train.BatchSize, config.Model, "train.batch_size");
         var run = request.Resume ? OpenForResume(request) : CreateFresh(request);
         run.EnsureFolder(StageName);
 

@@ -31,8 +31,7 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
     /// <summary>The data set's picture of the selection, written to <paramref name="pngPath"/>.</summary>
     public DataSummary Preview(DataSelection selection, string pngPath)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(pngPath))!;
-        if (!Directory.Exists(folder)) throw new GenNegException($"output folder '{folder}' does not exist");
+        SampleExport.CheckOutputPath(pngPath, "--out", "preview.png");
         return Inspect(selection, (dataSet, data, _, samples, condition, verdict) =>
         {
             var split = selection.Split == BothSplits ? "train and validation" : selection.Split;
@@ -91,6 +90,9 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
         {
             using var generator = new Generator((ulong)selection.Seed);
             samples = samples + selection.Jitter * randn(samples.shape, generator: generator).to(samples.dtype);
+            // Jitter beyond float range makes infinities, which no file or picture should carry.
+            if (!samples.isfinite().all().item<bool>())
+                throw new GenNegException($"a jitter of {selection.Jitter:G3} makes the samples overflow to infinity; lower --jitter");
         }
         clock.Restart();
         var oracle = registries.Oracles.Resolve(config.Oracle, data);

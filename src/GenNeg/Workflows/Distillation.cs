@@ -1,6 +1,7 @@
 using GenNeg.Configuration;
 using GenNeg.Guidance;
 using GenNeg.Runs;
+using GenNeg.Runtime;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -46,6 +47,7 @@ public sealed class Distillation
         if (teacherStage.Classifiers.Count == 0)
             throw new GenNegException($"stage '{teacherStage.Name}' has no classifiers, so distilling it would only copy its network; " +
                 "run iterate first, or name a stage with classifiers with --stage");
+        MemoryBudget.EnsureBatchFits(config.Distill.BatchSize, config.Model, "distill.batch_size");
         run.EnsureFolder(folder);
         AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
         AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);

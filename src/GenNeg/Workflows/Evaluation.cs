@@ -114,6 +114,8 @@ public sealed class Evaluation
     public StageMetrics Evaluate(RunFolder run, Experiment experiment, StageRecord record, long samples, IWorkflowProgress? progress, CancellationToken cancellation)
     {
         if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
+        // Every sample is kept until it is measured: refuse before hours of sampling what could never be held.
+        MemoryBudget.EnsureSamplesFit(samples, experiment.Data.SampleShape, experiment.Data.ValidationCondition, "--samples (or evaluate.samples)");
         var clock = Stopwatch.StartNew();
         var config = experiment.Config;
         var data = experiment.Data;

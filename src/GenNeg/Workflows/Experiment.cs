@@ -38,7 +38,7 @@ public sealed class Experiment : IDisposable
 
     public static Experiment Open(GenNegConfig config, Registries registries)
     {
-        CheckNames(config, registries);
+        CheckBeforeWork(config, registries);
         var device = DeviceSelection.Resolve(config.Device);
         var dataSet = registries.DataSets.Resolve(config.Data.Name);
         var loaded = dataSet.Load(config.Data);
@@ -47,12 +47,16 @@ public sealed class Experiment : IDisposable
         return new Experiment(config, registries, dataSet, data, device);
     }
 
-    /// <summary>Every name the config gives exists in the registries (each failure names its key and the known names).</summary>
-    public static void CheckNames(GenNegConfig config, Registries registries)
+    /// <summary>
+    /// Every name the config gives exists in the registries (each failure names its key and the known names), and the
+    /// data set's splits fit in memory: checked before a workflow writes anything.
+    /// </summary>
+    public static void CheckBeforeWork(GenNegConfig config, Registries registries)
     {
-        registries.DataSets.Resolve(config.Data.Name);
+        var dataSet = registries.DataSets.Resolve(config.Data.Name);
         registries.Oracles.EnsureKnown(config.Oracle);
         registries.Backbones.EnsureKnown(config.Model.Backbone);
+        dataSet.EnsureFits(config.Data);
     }
 
     /// <summary>A random stream on the run's device.</summary>

@@ -44,7 +44,8 @@ public static class IterationFolder
         var configPath = run.PathOf(folder + "config.yaml");
         var statePath = run.PathOf(folder + "iteration.json");
         var wanted = run.LoadConfig(registries.ConfigSchema, request.Overrides);
-        Experiment.CheckNames(wanted, registries);
+        Experiment.CheckBeforeWork(wanted, registries);
+        Runtime.MemoryBudget.EnsureBatchFits(wanted.Genneg.Classifier.BatchSize, wanted.Model, "genneg.classifier.batch_size");
         ImportanceDraw.CheckProposal(run, wanted);
         if (File.Exists(configPath) && File.Exists(statePath))
         {

@@ -26,6 +26,9 @@ public sealed class Rescaling
     /// <summary>The default name of <paramref name="stage"/> rescaled to <paramref name="scale"/>: rescaled-genneg-4-x2, rescaled-genneg-4-x0.5.</summary>
     public static string DefaultName(string stage, double scale) => $"{StagePrefix}{stage}-x{scale.ToString("G", CultureInfo.InvariantCulture)}";
 
+    /// <summary>The largest guidance scale accepted: a thousand times the method's gradient.</summary>
+    public const double MaxGuidanceScale = 1_000;
+
     /// <summary>iterate and distill number their stages by counting the names with their prefix, so no other stage may take one.</summary>
     private static readonly string[] ReservedPrefixes = [GenNegIteration.StagePrefix, Distillation.StagePrefix];
 
@@ -47,6 +50,9 @@ public sealed class Rescaling
             throw new GenNegException($"stage '{source.Name}' has no classifiers, so its guidance scale changes nothing; name a stage with classifiers with --stage");
         if (!double.IsFinite(request.GuidanceScale) || request.GuidanceScale < 0)
             throw new GenNegException($"--guidance-scale must be a number of at least 0, got {request.GuidanceScale}");
+        // Far beyond this the scaled gradient overflows and the samples stop being finite, which would look like divergence.
+        if (request.GuidanceScale > MaxGuidanceScale)
+            throw new GenNegException($"--guidance-scale must be at most {MaxGuidanceScale:N0} (1 is the method), got {request.GuidanceScale:G}");
         var name = request.Name ?? DefaultName(source.Name, request.GuidanceScale);
         if (name.Length == 0 || name.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) >= 0 || name is "." or "..")
             throw new GenNegException($"--name must be usable as a folder name, got '{name}'");
@@ -61,8 +67,20 @@ public sealed class Rescaling
 
         using var experiment = Experiment.Open(config, registries);
         var stage = source with { Name = name, GuidanceScale = request.GuidanceScale };
-        var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-            .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation);
+        var folder = run.PathOf(name);
+        var folderExisted = Directory.Exists(folder);
+        StageMetrics metrics;
+        try
+        {
+            metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
+                .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation);
+        }
+        catch when (!folderExisted && Directory.Exists(folder))
+        {
+            // The evaluation made the stage's folder before failing; the stage is not recorded, so its folder goes too.
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
         run.EnsureFolder(name);
         AtomicFile.WriteAllText(run.StageConfigPath(name), ConfigLoader.ToYaml(config));
         run.RecordStage(stage);

@@ -79,6 +79,8 @@ public sealed class SampleExport
         var flat = !data.IsConditional && data.SampleShape.Length == 1;
         using var csv = request.CsvPath is null || !flat ? null : SampleCsvWriter.Create(request.CsvPath, (int)data.SampleSize);
         var keepAll = request.CsvPath is not null && !flat;
+        // These samples are all kept until the data set writes its files: refuse before sampling what cannot be held.
+        if (keepAll) MemoryBudget.EnsureSamplesFit(request.Count, data.SampleShape, data.ValidationCondition, "-n");
         var kept = new List<DrawnSamples>();
         long keptCount = 0, validCount = 0;
         var sampling = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
@@ -154,12 +156,14 @@ public sealed class SampleExport
         return InfractionRates.Of(verdict).Samples;
     }
 
-    /// <summary>Checked before any sampling: an output path must name a file in an existing folder.</summary>
-    private static void CheckOutputPath(string? path, string option)
+    /// <summary>Checked before any work: an output path must name a file in an existing folder.</summary>
+    /// <param name="example">a file name to suggest when the path names a folder (default: samples.csv for --out, else samples.png)</param>
+    internal static void CheckOutputPath(string? path, string option, string? example = null)
     {
         if (path is null) return;
+        if (path.Length == 0) throw new GenNegException($"{option} must name a file, got an empty path");
         if (path.EndsWith('/') || path.EndsWith(Path.DirectorySeparatorChar) || Directory.Exists(path))
-            throw new GenNegException($"{option} '{path}' is a folder; give a file name, e.g. {Path.Combine(path, option == "--out" ? "samples.csv" : "samples.png")}");
+            throw new GenNegException($"{option} '{path}' is a folder; give a file name, e.g. {Path.Combine(path, example ?? (option == "--out" ? "samples.csv" : "samples.png"))}");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
             throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");

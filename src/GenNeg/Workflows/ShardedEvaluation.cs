@@ -64,7 +64,10 @@ public sealed class ShardedEvaluation
                 throw new GenNegException($"part '{NameOf(own.Index)}' belongs to another evaluation (stage, model, config, seed or samples differ); delete it and run this shard again");
             alreadyDrawn = true;
         }
-        if (shard is null) CheckAllThere(run, record, request.Shards, NameOf);
+        // Every option that decides the parts (the sample count) or the merged figures (the likelihood) goes into the
+        // commands suggested below, so following them finishes this job rather than starting another.
+        var options = $" --samples {samples}{(request.Evaluation.Likelihood is { } likelihood ? $" --likelihood {likelihood}" : "")}";
+        if (shard is null) CheckAllThere(run, record, request.Shards, NameOf, options);
 
         using var experiment = Experiment.Open(config, registries);
         using var stage = LoadedStage.Load(run, experiment, record);
@@ -95,7 +98,7 @@ public sealed class ShardedEvaluation
         {
             // Most likely a sibling shard that finished at the same moment and merges now; else its owner's work comes first.
             logger.LogWarning("{Stage}: every part is there but run folder {Run} is in use by {Holder}; if that is not another shard merging, " +
-                "merge later with genneg evaluate --run {Run} --stage {Stage} --merge --shards {Shards}", record.Name, run.Root, holder, run.Root, record.Name, request.Shards);
+                "merge later with genneg evaluate --run {Run} --stage {Stage}{Options} --merge --shards {Shards}", record.Name, run.Root, holder, run.Root, record.Name, options, request.Shards);
             return new ShardedEvaluationResult(record.Name, part, alreadyDrawn, null, $"run folder in use by {holder}");
         }
         using (folderLock)
@@ -115,12 +118,12 @@ public sealed class ShardedEvaluation
     }
 
     /// <summary>Merging only: every part must be there; the first missing one is named, with the command that draws it.</summary>
-    private static void CheckAllThere(RunFolder run, StageRecord record, int shards, Func<int, string> nameOf)
+    private static void CheckAllThere(RunFolder run, StageRecord record, int shards, Func<int, string> nameOf, string options)
     {
         for (var i = 0; i < shards; i++)
         {
             if (!File.Exists(run.PathOf(nameOf(i))))
-                throw new GenNegException($"part '{nameOf(i)}' is missing; draw it with: genneg evaluate --run {run.Root} --stage {record.Name} --shard {i} --shards {shards}");
+                throw new GenNegException($"part '{nameOf(i)}' is missing; draw it with: genneg evaluate --run {run.Root} --stage {record.Name}{options} --shard {i} --shards {shards}");
         }
     }
 

@@ -10,7 +10,7 @@ namespace GenNeg.Tests.Traffic;
 /// <summary>genneg data preview / export on both data sets, the traffic config keys, and the verdict's rates.</summary>
 public class TrafficCliTests
 {
-    private const string TinyTraffic = """
+    internal const string TinyTraffic = """
         oracle: traffic
         data:
           name: traffic

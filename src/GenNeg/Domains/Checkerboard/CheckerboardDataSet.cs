@@ -13,11 +13,22 @@ public sealed class CheckerboardDataSet : IDataSet
 
     public string Name => DataSetName;
 
+    /// <summary>A point's two coordinates and the cell index, offsets and sum made on the way (8 bytes each).</summary>
+    private const double BytesPerPoint = 32;
+
     public DataSplit Load(DataConfig config)
     {
+        EnsureFits(config);
         using var trainGenerator = new Generator((ulong)config.Seed);
         using var validationGenerator = new Generator((ulong)config.ValidationSeed);
         return new DataSplit(CheckerboardData.Sample(config.TrainSize, trainGenerator), CheckerboardData.Sample(config.ValidationSize, validationGenerator));
+    }
+
+    public void EnsureFits(DataConfig config)
+    {
+        var key = config.TrainSize >= config.ValidationSize ? "data.train_size" : "data.validation_size";
+        Runtime.MemoryBudget.EnsureFits(BytesPerPoint * ((double)config.TrainSize + config.ValidationSize),
+            $"the checkerboard data set ({config.TrainSize:N0} + {config.ValidationSize:N0} points)", $"lower {key}");
     }
 
     public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)

@@ -27,6 +27,7 @@ public sealed class MotionDataSet : IDataSet
 
     public DataSplit Load(DataConfig config)
     {
+        EnsureFits(config);
         var motion = config.OptionsAs<MotionDataConfig>();
         var (train, trainActions, validation, validationActions, names, joints) = motion.Sequences.Length == 0
             ? Generated(config)
@@ -40,6 +41,20 @@ public sealed class MotionDataSet : IDataSet
         train.Dispose();
         validation.Dispose();
         return split;
+    }
+
+    /// <summary>Generated motions: their positions as numbers, as a tensor and in the model's space (users' files are as large as they are).</summary>
+    public void EnsureFits(DataConfig config)
+    {
+        var motion = config.OptionsAs<MotionDataConfig>();
+        if (motion.Sequences.Length > 0) return;
+        var key = config.TrainSize >= config.ValidationSize ? "data.train_size" : "data.validation_size";
+        var values = (double)Math.Max(config.TrainSize, config.ValidationSize) * motion.Frames * Skeleton.JointCount * 3;
+        if (values > Array.MaxLength)
+            throw new GenNegException($"config key '{key}' ({Math.Max(config.TrainSize, config.ValidationSize):N0}) times data.motion.frames ({motion.Frames}) times " +
+                $"{Skeleton.JointCount * 3} coordinates exceeds the {Array.MaxLength:N0} numbers an array holds; lower {key}");
+        var bytes = 3.0 * 4 * ((double)config.TrainSize + config.ValidationSize) * motion.Frames * Skeleton.JointCount * 3;
+        Runtime.MemoryBudget.EnsureFits(bytes, $"the motion data set ({config.TrainSize:N0} + {config.ValidationSize:N0} motions of {motion.Frames} frames)", $"lower {key}");
     }
 
     public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)

@@ -26,6 +26,7 @@ public sealed class TrafficDataSet : IDataSet
 
     public DataSplit Load(DataConfig config)
     {
+        EnsureFits(config);
         var traffic = config.OptionsAs<TrafficDataConfig>();
         var maps = MapGenerator.Generate(traffic, "train", 0, traffic.TrainMaps, config.Seed)
             .Concat(MapGenerator.Generate(traffic, "validation", traffic.TrainMaps, traffic.ValidationMaps, config.ValidationSeed))
@@ -39,6 +40,44 @@ public sealed class TrafficDataSet : IDataSet
         trainMetres.Dispose();
         validationMetres.Dispose();
         return split;
+    }
+
+    /// <summary>
+    /// Scene i lies on map i mod maps, so maps beyond the scene count would be made and never used; then the scenes'
+    /// features (as numbers, as a tensor, normalised), their map rasters and indices, and each map's two rasters twice
+    /// (its own and the stacked copy) must fit.
+    /// </summary>
+    public void EnsureFits(DataConfig config)
+    {
+        var traffic = config.OptionsAs<TrafficDataConfig>();
+        var splits = new[] { ("train_maps", traffic.TrainMaps, "train_size", config.TrainSize), ("validation_maps", traffic.ValidationMaps, "validation_size", config.ValidationSize) };
+        foreach (var (key, maps, sizeKey, scenes) in splits)
+        {
+            if (maps > scenes)
+                throw new GenNegException($"config key 'data.traffic.{key}' ({maps:N0}) exceeds data.{sizeKey} ({scenes:N0}): scene i lies on map i mod maps, " +
+                    $"so the maps past the {scenes:N0}th would never be used; lower data.traffic.{key}");
+        }
+        var conditionSide = new MapFrame(traffic.Window / 2, traffic.RasterResolution).Size;
+        var oracleSide = new MapFrame(traffic.Window / 2, traffic.OracleResolution).Size;
+        double conditionPixels = (double)conditionSide * conditionSide, oraclePixels = (double)oracleSide * oracleSide;
+        double featureBytes = 3.0 * 4 * traffic.Agents * TrafficFeatures.Count;
+        var sceneCount = (double)config.TrainSize + config.ValidationSize;
+        var mapCount = (double)traffic.TrainMaps + traffic.ValidationMaps;
+        var sceneBytes = sceneCount * (featureBytes + conditionPixels + 16);
+        var mapBytes = mapCount * 2 * (conditionPixels + oraclePixels);
+        var sizeKeyOfLarger = config.TrainSize >= config.ValidationSize ? "data.train_size" : "data.validation_size";
+        var remedy = sceneBytes >= mapBytes
+            ? conditionPixels > featureBytes ? $"lower {sizeKeyOfLarger} or raise data.traffic.raster_resolution" : $"lower {sizeKeyOfLarger}"
+            : $"lower data.traffic.{(traffic.TrainMaps >= traffic.ValidationMaps ? "train_maps" : "validation_maps")} or raise data.traffic.{(oraclePixels >= conditionPixels ? "oracle" : "raster")}_resolution";
+        Runtime.MemoryBudget.EnsureFits(sceneBytes + mapBytes,
+            $"the traffic data set ({config.TrainSize:N0} + {config.ValidationSize:N0} scenes with a {conditionSide} x {conditionSide} map raster each, {mapCount:N0} maps)", remedy);
+        // Memory aside (a very large machine), one split's features must fit in one array.
+        foreach (var (_, _, sizeKey, scenes) in splits)
+        {
+            if ((long)scenes * traffic.Agents * TrafficFeatures.Count > Array.MaxLength)
+                throw new GenNegException($"config key 'data.{sizeKey}' ({scenes:N0}) times data.traffic.agents ({traffic.Agents}) times {TrafficFeatures.Count} features " +
+                    $"exceeds the {Array.MaxLength:N0} numbers an array holds; lower data.{sizeKey}");
+        }
     }
 
     public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)
@@ -55,6 +94,12 @@ public sealed class TrafficDataSet : IDataSet
     {
         var world = WorldOf(data);
         using var metres = world.Scaling.Denormalise(samples.cpu());
+        // As for flat samples (SampleCsv): an infinity or NaN in a CSV would pass for a measurement downstream.
+        using (var finite = metres.isfinite().flatten(1).all(1))
+        {
+            var bad = Array.IndexOf(finite.data<bool>().ToArray(), false);
+            if (bad >= 0) throw new GenNegException($"scene {bad:N0} is not finite; the model has probably diverged; nothing was written to '{path}'");
+        }
         TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(splits, metres, condition[TrafficOracle.MapIndexKey], verdict));
         TrafficMapGeoJson.Write(MapsPathBeside(path), world.Maps);
     }

@@ -34,6 +34,11 @@ public static class MotionSequenceFolder
             if (joints >= 0 && array.Shape[1] != joints)
                 throw new GenNegException($"'{path}' has {array.Shape[1]} joints, the files before it {joints}; every sequence needs the same skeleton");
             joints = (int)array.Shape[1];
+            // A NaN or infinity here would surface later as a diverged training blamed on the learning rate.
+            var bad = Array.FindIndex(array.Values, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new GenNegException($"'{path}' holds a non-finite position ({(float.IsNaN(array.Values[bad]) ? "NaN" : array.Values[bad] > 0 ? "+Infinity" : "-Infinity")}) at frame {bad / (joints * 3)}, joint {bad / 3 % joints}; " +
+                    "every joint coordinate must be a finite number");
             positions.AddRange(CropOrPad(array.Values, (int)array.Shape[0], joints * 3, frames));
         }
         var index = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => (long)p.i, StringComparer.Ordinal);
@@ -62,6 +67,10 @@ public static class MotionSequenceFolder
                 throw new GenNegException($"'{path}' line {i + 1}: expected file,label, got '{lines[i]}'");
             rows.Add((cells[0].Trim(), cells[1].Trim()));
         }
+        // The same file twice could land in both splits: held-out figures would then measure training data.
+        var repeated = rows.GroupBy(r => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, r.Item1))).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+            throw new GenNegException($"'{path}' lists '{repeated.First().Item1}' {repeated.Count()} times; list each sequence once");
         if (rows.Count < 2) throw new GenNegException($"'{path}' lists {rows.Count} sequence(s); training and held-out sets need at least 2");
         return rows;
     }
