@@ -14,7 +14,7 @@ namespace GenNeg.Tests;
 public class ReliabilityTests
 {
     /// <summary>TinyRun plus settings for quick iterations.</summary>
-    private const string Yaml = TinyRun.Yaml + """
+    internal const string Yaml = TinyRun.Yaml + """
 
         genneg: { per_class: 50, min_per_class: 10, draw_batch_size: 200, max_draws: 2000, classifier: { iterations: 20, batch_size: 64, checkpoint_every: 10 } }
         """;
@@ -29,11 +29,11 @@ public class ReliabilityTests
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string ErrorLine(string error) =>
+    internal static string ErrorLine(string error) =>
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error: ", StringComparison.Ordinal));
 
     /// <summary>A run folder with a trained tiny baseline.</summary>
-    private static string TrainedRun(TempFolder folder, params string[] overrides)
+    internal static string TrainedRun(TempFolder folder, params string[] overrides)
     {
         var run = folder.Combine("run");
         var config = TinyRun.WriteConfig(folder, Yaml);
@@ -43,7 +43,7 @@ public class ReliabilityTests
     }
 
     /// <summary>Records a stage "genneg-1" with an untrained classifier (no drawing or training: the tests need its shape only).</summary>
-    private static void RecordFakeIteration(string runPath, string name = "genneg-1")
+    internal static void RecordFakeIteration(string runPath, string name = "genneg-1")
     {
         var run = RunFolder.Open(runPath);
         var config = run.LoadConfig();
@@ -486,14 +486,14 @@ public class ReliabilityTests
     {
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
-        var abandoned = Path.Combine(run, "baseline", ".training.ckpt.2147483000.tmp");   // no such process
+        var foreign = Path.Combine(run, "baseline", ".training.ckpt.2147483000.tmp");   // not a name GenNeg writes
         var live = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "denoiser.bin"));
         var otherMachine = Path.Combine(run, "baseline", ".draws.bin.0badc0de-2147483000.tmp");   // a shard elsewhere
         var abandonedHere = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "x.bin")).Replace($"-{Environment.ProcessId}.", "-2147483000.");
-        foreach (var file in new[] { abandoned, live, otherMachine, abandonedHere }) File.WriteAllText(file, "half written");
+        foreach (var file in new[] { foreign, live, otherMachine, abandonedHere }) File.WriteAllText(file, "half written");
         var evaluate = Cli("evaluate", "--run", run);
         Assert.True(evaluate.Code == 0, evaluate.Error);
-        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(foreign));
         Assert.False(File.Exists(abandonedHere));
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(otherMachine));
