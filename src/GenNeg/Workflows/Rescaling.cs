@@ -48,7 +48,7 @@ public sealed class Rescaling
         if (!double.IsFinite(request.GuidanceScale) || request.GuidanceScale < 0)
             throw new GenNegException($"--guidance-scale must be a number of at least 0, got {request.GuidanceScale}");
         var name = request.Name ?? DefaultName(source.Name, request.GuidanceScale);
-        if (name.Length == 0 || name.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) >= 0 || name is "." or "..")
+        if (!ManifestCheck.IsFolderName(name))
             throw new GenNegException($"--name must be usable as a folder name, got '{name}'");
         if (ReservedPrefixes.FirstOrDefault(prefix => name.StartsWith(prefix, StringComparison.Ordinal)) is { } reserved)
             throw new GenNegException($"--name must not start with '{reserved}', which iterate and distill number their stages with; got '{name}'");
