@@ -4,7 +4,7 @@ namespace GenNeg;
 /// A problem with the user's input (config, run folder, arguments) that the user can fix.
 /// The CLI prints its message as one line and exits non-zero; it never shows a stack trace for it.
 /// </summary>
-public sealed class GenNegException : Exception
+public class GenNegException : Exception
 {
     public GenNegException(string message) : base(message) { }
 

@@ -46,14 +46,14 @@ public sealed class Distillation
         if (teacherStage.Classifiers.Count == 0)
             throw new GenNegException($"stage '{teacherStage.Name}' has no classifiers, so distilling it would only copy its network; " +
                 "run iterate first, or name a stage with classifiers with --stage");
-        run.EnsureFolder(folder);
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
-        AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
-
+        // So are the device, the data and the teacher's files: the stage's folder is made only once they load.
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         using var teacher = LoadedStage.Load(run, experiment, teacherStage);
         using var student = experiment.Models.LoadDenoiser(run.VerifiedModelPath(teacherStage.Denoiser), config.Seed);
+        run.EnsureFolder(folder);
+        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
+        AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
         using var generator = experiment.NewGenerator(config.Seed + 104_729);
         var loss = new DistillationLoss(experiment.Models.Formalism);
         var batchSize = config.Distill.BatchSize;

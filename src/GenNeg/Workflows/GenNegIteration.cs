@@ -45,13 +45,16 @@ public sealed class GenNegIteration
     {
         progress ??= IWorkflowProgress.None;
         var run = RunFolder.Open(request.RunPath);
-        var iteration = IterationFolder.Prepare(run, request, registries);
-        var (name, folder, config, state) = iteration;
+        var iteration = IterationFolder.Resolve(run, request, registries);
+        var (name, folder, config, state, _) = iteration;
         var settings = config.Genneg;
-        var from = run.Stage(state.BaseStage);
 
-        using var experiment = Experiment.Open(config, registries);
+        // Device, data, oracle and the base stage's files are checked before the iteration's folder is made, so a
+        // refused iteration leaves nothing behind.
+        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => OpenChecked(run, iteration, registries));
+        var from = run.Stage(state.BaseStage);
         var oracle = experiment.Oracle;
+        IterationFolder.Create(run, iteration);
         using var generator = experiment.NewGenerator(state.Seed);
         // Shards drawn beforehand (genneg draw) become draws.bin here; without them drawing goes on as unsharded.
         IterationShards.MergeIfPresent(run, iteration, experiment, generator);
@@ -91,6 +94,24 @@ public sealed class GenNegIteration
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
+    }
+
+    /// <summary>The iteration's experiment, once its oracle is built and the stage it builds on loads (else nothing is kept open).</summary>
+    internal static Experiment OpenChecked(RunFolder run, PreparedIteration iteration, Registries registries)
+    {
+        var from = run.Stage(iteration.State.BaseStage);
+        var experiment = Experiment.Open(iteration.Config, registries);
+        try
+        {
+            _ = experiment.Oracle;
+            LoadedStage.Check(run, experiment, from);
+            return experiment;
+        }
+        catch
+        {
+            experiment.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
