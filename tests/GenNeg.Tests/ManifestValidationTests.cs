@@ -20,7 +20,7 @@ public class ManifestValidationTests
     }
 
     [Theory]
-    [InlineData("name", "../../escaped", "is named '../../escaped', which is not usable as a folder name")]
+    [InlineData("name", "../../escaped-{id}", "is named '../../escaped-{id}', which is not usable as a folder name")]
     [InlineData("name", "..", "is named '..', which is not usable as a folder name")]
     [InlineData("name", "a/b", "is named 'a/b', which is not usable as a folder name")]
     [InlineData("denoiser", "../../../denoiser.bin", "'../../../denoiser.bin', is not a path inside the run folder")]
@@ -30,6 +30,10 @@ public class ManifestValidationTests
     {
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
+        // Where the escaping name points: beside the folder all tests share, unique to this test.
+        var id = Guid.NewGuid().ToString("N");
+        (value, expected) = (value.Replace("{id}", id), expected.Replace("{id}", id));
+        var escaped = Path.Combine(Path.GetDirectoryName(folder.Path)!, $"escaped-{id}");
         EditBaseline(run, stage => stage[field] = value);
 
         var evaluate = ReliabilityTests.Cli("evaluate", "--run", run);
@@ -37,8 +41,7 @@ public class ManifestValidationTests
         var line = ErrorLine(evaluate.Error);
         Assert.StartsWith($"error: '{Path.Combine(run, "manifest.json")}' is corrupt: ", line);
         Assert.Contains(expected, line);
-        Assert.False(Directory.Exists(folder.Combine("escaped")));
-        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(folder.Path)!, "escaped")));
+        Assert.False(Directory.Exists(escaped));
     }
 
     [Fact]

@@ -70,6 +70,9 @@ public class OutputTargetTests
 
         var sample = ReliabilityTests.Cli("sample", "--run", run, "-n", "5", "--out", fifo);
         Assert.True(sample.Code == 0, sample.Error);
+        // The summary stays out of stdout, which such a pipe may be.
+        Assert.DoesNotContain("samples from", sample.Output);
+        Assert.Contains("5 samples from 'baseline'", sample.Error);
         if (await Task.WhenAny(received, Task.Delay(TimeSpan.FromSeconds(20))) != received) pipe.Write([0]);
         var text = await received;
         Assert.Equal(FileKind.Special, FileKinds.Of(fifo));

@@ -142,7 +142,7 @@ public class ReliabilityTests
         }
 
         var options = new TrainingOptions(100, 1e-3, 0, 0, 10, "genneg.classifier");
-        var error = Assert.Throws<GenNegException>(() =>
+        var error = Assert.Throws<TrainingDivergedException>(() =>
             new TrainingLoop(Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingLoop>.Instance).Run(model, null, StepLoss, options, checkpoint, generator));
 
         Assert.Equal($"training diverged at step 30 of 100: the loss became NaN; lower genneg.classifier.learning_rate (now 0.001) and train again; " +
@@ -162,7 +162,7 @@ public class ReliabilityTests
         var run = folder.Combine("run");
         var result = Cli("train-baseline", "--config", TinyRun.WriteConfig(folder, Yaml), "--run", run, "--set", "train.learning_rate=1e6");
         Assert.Equal(2, result.Code);
-        Assert.Matches(@"^error: training diverged at step \d+ of 60: .*lower train\.learning_rate \(now 1E\+06\) and train again; .*no stage was recorded$", ErrorLine(result.Error));
+        Assert.Matches(@"^error: training diverged at step \d+ of 60: .*lower train\.learning_rate \(now 1E\+06\) and run train-baseline again with the same --run \(this attempt's files were removed\)$", ErrorLine(result.Error));
         Assert.False(File.Exists(Path.Combine(run, "manifest.json")));
         Assert.False(File.Exists(Path.Combine(run, BaselineTraining.DenoiserFile)));
     }

@@ -27,7 +27,7 @@ public static partial class AtomicFile
         var isLink = new FileInfo(path).LinkTarget is not null;
         if (kind == FileKind.Special || (isLink && kind == FileKind.Missing))
             return new Output(path, null, null, Guard(path, () =>
-                new FileStream(path, kind == FileKind.Missing ? FileMode.CreateNew : FileMode.Open, FileAccess.Write, FileShare.ReadWrite)));
+                new FileStream(path, kind == FileKind.Missing ? FileMode.Create : FileMode.Open, FileAccess.Write, FileShare.ReadWrite)));
         var target = isLink && kind == FileKind.RegularFile ? File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path : path;
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(folder)) throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
