@@ -65,15 +65,38 @@ public sealed class Distillation
         }
 
         var weights = folder + "denoiser.bin";
-        AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
-            TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
-            progress.Training($"distill {teacherStage.Name}"), cancellation);
+        try
+        {
+            AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
+                TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
+                progress.Training($"distill {teacherStage.Name}"), cancellation);
+        }
+        catch (TrainingDivergedException e)
+        {
+            // A resumed distillation keeps the settings it started with, so it would diverge again: it starts afresh instead.
+            var cleared = TryDelete(run.PathOf(name));
+            throw new GenNegException($"{e.Summary}; lower distill.learning_rate (now {config.Distill.LearningRate:G4}) and run distill again" +
+                (cleared ? $" (this attempt's folder '{name}' was removed)" : $" after deleting '{run.PathOf(name)}'"), e);
+        }
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
         return (stage, metrics);
+    }
+
+    private static bool TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The teacher an interrupted distillation into this folder was using, so a resume keeps it.</summary>

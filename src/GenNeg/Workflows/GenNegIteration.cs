@@ -211,6 +211,12 @@ public sealed class GenNegIteration
                 options, run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
                 progress.Training("train classifier"), cancellation);
         }
+        catch (TrainingDivergedException e)
+        {
+            // The unfinished iteration keeps its settings on resume, so the rate can change only in a new one.
+            throw new GenNegException($"{e.Summary}; discard this iteration with: genneg iterate --run {run.Root} --discard, then run iterate " +
+                $"with a lower genneg.classifier.learning_rate (now {options.LearningRate:G4}) via --set", e);
+        }
         finally
         {
             conditions.DisposeTensors();
