@@ -51,8 +51,9 @@ public sealed class GenNegIteration
 
         // Device, data, oracle and the base stage's files are checked before the iteration's folder is made, so a
         // refused iteration leaves nothing behind.
-        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => OpenChecked(run, iteration, registries));
+        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => OpenWithOracle(iteration, registries));
         var from = run.Stage(state.BaseStage);
+        LoadedStage.Check(run, experiment, from);
         var oracle = experiment.Oracle;
         IterationFolder.Create(run, iteration);
         using var generator = experiment.NewGenerator(state.Seed);
@@ -96,15 +97,13 @@ public sealed class GenNegIteration
         return new IterationResult(stage, classifier, metrics);
     }
 
-    /// <summary>The iteration's experiment, once its oracle is built and the stage it builds on loads (else nothing is kept open).</summary>
-    internal static Experiment OpenChecked(RunFolder run, PreparedIteration iteration, Registries registries)
+    /// <summary>The iteration's experiment with its oracle built (which may refuse the data), or nothing left open.</summary>
+    internal static Experiment OpenWithOracle(PreparedIteration iteration, Registries registries)
     {
-        var from = run.Stage(iteration.State.BaseStage);
         var experiment = Experiment.Open(iteration.Config, registries);
         try
         {
             _ = experiment.Oracle;
-            LoadedStage.Check(run, experiment, from);
             return experiment;
         }
         catch

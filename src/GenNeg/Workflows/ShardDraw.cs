@@ -57,7 +57,7 @@ public sealed class ShardDraw
         }
 
         // Checked before the iteration's folder is made: a refused shard leaves nothing behind.
-        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => GenNegIteration.OpenChecked(run, iteration, registries));
+        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => GenNegIteration.OpenWithOracle(iteration, registries));
         var from = run.Stage(iteration.State.BaseStage);
         using var current = LoadedStage.Load(run, experiment, from);
         IterationFolder.Create(run, iteration);
