@@ -5,7 +5,7 @@ namespace GenNeg;
 /// The CLI prints its message as one line and exits non-zero; it never shows a stack trace for it. Long values the
 /// message repeats are shortened (<see cref="EchoedText"/>).
 /// </summary>
-public sealed class GenNegException : Exception
+public class GenNegException : Exception
 {
     public GenNegException(string message) : base(EchoedText.ShortenValues(message)) { }
 

@@ -14,7 +14,7 @@ namespace GenNeg.Tests;
 public class ReliabilityTests
 {
     /// <summary>TinyRun plus settings for quick iterations.</summary>
-    private const string Yaml = TinyRun.Yaml + """
+    internal const string Yaml = TinyRun.Yaml + """
 
         genneg: { per_class: 50, min_per_class: 10, draw_batch_size: 200, max_draws: 2000, classifier: { iterations: 20, batch_size: 64, checkpoint_every: 10 } }
         """;
@@ -142,7 +142,7 @@ public class ReliabilityTests
         }
 
         var options = new TrainingOptions(100, 1e-3, 0, 0, 10, "genneg.classifier");
-        var error = Assert.Throws<GenNegException>(() =>
+        var error = Assert.Throws<TrainingDivergedException>(() =>
             new TrainingLoop(Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingLoop>.Instance).Run(model, null, StepLoss, options, checkpoint, generator));
 
         Assert.Equal($"training diverged at step 30 of 100: the loss became NaN; lower genneg.classifier.learning_rate (now 0.001) and train again; " +
@@ -162,7 +162,7 @@ public class ReliabilityTests
         var run = folder.Combine("run");
         var result = Cli("train-baseline", "--config", TinyRun.WriteConfig(folder, Yaml), "--run", run, "--set", "train.learning_rate=1e6");
         Assert.Equal(2, result.Code);
-        Assert.Matches(@"^error: training diverged at step \d+ of 60: .*lower train\.learning_rate \(now 1E\+06\) and train again; .*no stage was recorded$", ErrorLine(result.Error));
+        Assert.Matches(@"^error: training diverged at step \d+ of 60: .*lower train\.learning_rate \(now 1E\+06\) and run train-baseline again with the same --run \(this attempt's files were removed\)$", ErrorLine(result.Error));
         Assert.False(File.Exists(Path.Combine(run, "manifest.json")));
         Assert.False(File.Exists(Path.Combine(run, BaselineTraining.DenoiserFile)));
     }
@@ -486,14 +486,14 @@ public class ReliabilityTests
     {
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
-        var abandoned = Path.Combine(run, "baseline", ".training.ckpt.2147483000.tmp");   // no such process
+        var foreign = Path.Combine(run, "baseline", ".training.ckpt.2147483000.tmp");   // not a name GenNeg writes
         var live = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "denoiser.bin"));
         var otherMachine = Path.Combine(run, "baseline", ".draws.bin.0badc0de-2147483000.tmp");   // a shard elsewhere
         var abandonedHere = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "x.bin")).Replace($"-{Environment.ProcessId}.", "-2147483000.");
-        foreach (var file in new[] { abandoned, live, otherMachine, abandonedHere }) File.WriteAllText(file, "half written");
+        foreach (var file in new[] { foreign, live, otherMachine, abandonedHere }) File.WriteAllText(file, "half written");
         var evaluate = Cli("evaluate", "--run", run);
         Assert.True(evaluate.Code == 0, evaluate.Error);
-        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(foreign));
         Assert.False(File.Exists(abandonedHere));
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(otherMachine));

@@ -160,7 +160,7 @@ public class SignalTests
 
         child.Kill();   // SIGKILL: no cleanup runs
         child.WaitForExit();
-        var leftover = Path.Combine(run, "baseline", $".training.ckpt.{child.Id}.tmp");
+        var leftover = AtomicFile.TemporaryPath(Path.Combine(run, "baseline", "training.ckpt")).Replace($"-{Environment.ProcessId}.", $"-{child.Id}.");
         File.WriteAllText(leftover, "half a checkpoint");
         using (RunLock.Acquire(run, "test"))
             Assert.False(File.Exists(leftover));

@@ -55,7 +55,7 @@ internal sealed class IterateCommand : Command
             if (parse.GetValue(proposal) is { } proposalStage)
             {
                 // A proposal steers sequential importance sampling only: with the standard drawing it would be ignored unseen.
-                if (RunFolder.Open(parse.GetRequiredValue(run)).LoadConfig(overrides).Genneg.Draw != DrawMethods.Sis)
+                if (RunFolder.Open(parse.GetRequiredValue(run)).LoadConfig(environment.Registries.ConfigSchema, overrides).Genneg.Draw != DrawMethods.Sis)
                     throw new GenNegException($"--proposal applies only to --draw {DrawMethods.Sis}; add --draw {DrawMethods.Sis} or leave out --proposal");
                 overrides.Add($"genneg.sis.proposal={proposalStage}");
             }

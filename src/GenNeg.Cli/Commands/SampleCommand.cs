@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GenNeg.Runs;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;
 
@@ -35,7 +36,9 @@ internal sealed class SampleCommand : Command
                 parse.GetValue(shard) is null && parse.GetValue(shards) is null ? null : CommonOptions.ResolveShard(parse, shard, shards));
             var summary = environment.Progress.Show(progress =>
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
-            environment.Output.WriteLine(summary.WaitingForParts
+            // Samples written to a device or pipe (-o /dev/stdout) may share stdout: the summary goes to stderr then.
+            var streamed = new[] { request.CsvPath, request.PlotPath }.Any(path => path is not null && FileKinds.Of(path) == FileKind.Special);
+            (streamed ? environment.Error : environment.Output).WriteLine(summary.WaitingForParts
                 ? $"part written; '{summary.Stage}' waits for the other parts before writing its outputs"
                 : $"{summary.Count:N0} samples from '{summary.Stage}': infraction rate {summary.InfractionRate:P3}");
             return ExitCodes.Success;

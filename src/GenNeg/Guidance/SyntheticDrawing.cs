@@ -63,7 +63,7 @@ public sealed class SyntheticSet : IDisposable
 
     public void Save(string path, Generator generator)
     {
-        AtomicFile.Write(path, stream =>
+        FileChecksum.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
@@ -76,6 +76,7 @@ public sealed class SyntheticSet : IDisposable
     /// <summary>Reads a saved set onto the generator's device and restores the generator to where drawing stopped.</summary>
     public static SyntheticSet Load(string path, Generator generator)
     {
+        FileChecksum.Verify(path, DamagedSetRemedy);
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));
@@ -93,6 +94,9 @@ public sealed class SyntheticSet : IDisposable
             throw new GenNegException($"cannot read synthetic data set '{path}': {e.Message}");
         }
     }
+
+    /// <summary>What to do about a damaged draws.bin: the iteration draws it again, or starts afresh.</summary>
+    internal const string DamagedSetRemedy = "delete it to draw the set again, or drop the whole iteration with genneg iterate --discard";
 
     /// <summary>The counts and both classes, as draws.bin holds them after its magic (a weighted set's file too).</summary>
     internal void WriteBody(BinaryWriter writer)

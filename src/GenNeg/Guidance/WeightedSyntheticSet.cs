@@ -64,7 +64,7 @@ public sealed class WeightedSyntheticSet : IDisposable
 
     public void Save(string path, Generator generator)
     {
-        AtomicFile.Write(path, stream =>
+        FileChecksum.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
@@ -81,6 +81,7 @@ public sealed class WeightedSyntheticSet : IDisposable
     /// <summary>Reads a saved set onto the generator's device and restores the generator to where drawing stopped.</summary>
     public static WeightedSyntheticSet Load(string path, Generator generator)
     {
+        FileChecksum.Verify(path, SyntheticSet.DamagedSetRemedy);
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));

@@ -125,7 +125,7 @@ public static class RunReport
         foreach (var r in rows)
         {
             var cells = reasons.Select(reason => r.InfractionsByReason is { } map && map.TryGetValue(reason, out var rates) ? Pair(rates.Samples, rates.Elements) : "-");
-            text.AppendLine(c, $"| {r.Stage} | {Pair(r.InfractionRate, r.ElementInfractionRate)} | {string.Join(" | ", cells)} |");
+            text.AppendLine(c, $"| {MarkdownText(r.Stage)} | {Pair(r.InfractionRate, r.ElementInfractionRate)} | {string.Join(" | ", cells)} |");
         }
         text.AppendLine();
     }
@@ -137,13 +137,36 @@ public static class RunReport
         text.AppendLine("# Gen-neG run report").AppendLine();
         text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Headers(report))} |");
         text.AppendLine(ReportTable.Alignment(report));
-        foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r, ReportTable.WithNll(report)))} |");
+        foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r, ReportTable.WithNll(report)).Select(MarkdownText))} |");
         text.AppendLine();
         AppendBreakdown(text, report.Rows);
         foreach (var note in ReportTable.Notes(report)) text.AppendLine(c, $"- {note}");
         text.AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
-        foreach (var figure in scatters) text.AppendLine(c, $"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
+        foreach (var figure in scatters)
+            text.AppendLine(c, $"![{MarkdownText(Path.GetFileNameWithoutExtension(figure))}]({string.Join('/', figure.Split('/').Select(Uri.EscapeDataString))})");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Text shown as itself in Markdown: stage names come from the run's files, and Markdown passes raw HTML through to
+    /// renderers that may run it, so markup characters are escaped (HTML as entities, the rest with a backslash).
+    /// </summary>
+    public static string MarkdownText(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var ch in text)
+        {
+            switch (ch)
+            {
+                case '&': escaped.Append("&amp;"); break;
+                case '<': escaped.Append("&lt;"); break;
+                case '>': escaped.Append("&gt;"); break;
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '|' or '#' or '!': escaped.Append('\\').Append(ch); break;
+                case '\n' or '\r': escaped.Append(' '); break;
+                default: escaped.Append(ch); break;
+            }
+        }
+        return escaped.ToString();
     }
 }

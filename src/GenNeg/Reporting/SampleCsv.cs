@@ -42,39 +42,25 @@ public static class SampleCsv
 public sealed class SampleCsvWriter : IDisposable
 {
     private readonly string path;
-    private readonly string temporary;
     private readonly int dimension;
-    private readonly FileStream stream;
+    private readonly Runs.AtomicFile.Output output;
     private readonly StreamWriter text;
     private readonly CsvWriter csv;
     private bool committed;
 
-    private SampleCsvWriter(string path, string temporary, int dimension, FileStream stream)
+    private SampleCsvWriter(string path, int dimension, Runs.AtomicFile.Output output)
     {
         this.path = path;
-        this.temporary = temporary;
         this.dimension = dimension;
-        this.stream = stream;
-        text = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
+        this.output = output;
+        text = new StreamWriter(output.Stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
         csv = CsvWriter.Create(text, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, NewLine = "\n" }, true);
     }
 
     /// <summary>Opens the temporary file and writes the header.</summary>
     public static SampleCsvWriter Create(string path, int dimension)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder)) throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
-        var temporary = Runs.AtomicFile.TemporaryPath(path);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GenNegException($"cannot write '{path}': {e.Message}");
-        }
-        var writer = new SampleCsvWriter(path, temporary, dimension, stream);
+        var writer = new SampleCsvWriter(path, dimension, Runs.AtomicFile.Open(path));
         writer.Guarded(() =>
         {
             for (var d = 0; d < dimension; d++) writer.csv.WriteField($"x{d}");
@@ -104,31 +90,19 @@ public sealed class SampleCsvWriter : IDisposable
         });
     }
 
-    /// <summary>Flushes to disk and renames the temporary file over the target.</summary>
+    /// <summary>Flushes and makes the file take effect (see <see cref="Runs.AtomicFile.Open"/>).</summary>
     public void Commit()
     {
         Guarded(() =>
         {
             csv.Flush();
             text.Flush();
-            stream.Flush(flushToDisk: true);
-            stream.Dispose();
-            File.Move(temporary, path, overwrite: true);
         });
+        output.Commit();
         committed = true;
     }
 
-    private void Guarded(Action write)
-    {
-        try
-        {
-            write();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GenNegException($"cannot write '{path}': {e.Message}");
-        }
-    }
+    private void Guarded(Action write) => output.Guarded(write);
 
     public void Dispose()
     {
@@ -142,7 +116,6 @@ public sealed class SampleCsvWriter : IDisposable
         {
             // A full disk: the file is deleted below anyway.
         }
-        stream.Dispose();
-        if (File.Exists(temporary)) File.Delete(temporary);
+        output.Dispose();
     }
 }

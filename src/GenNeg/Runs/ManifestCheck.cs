@@ -22,15 +22,29 @@ internal static class ManifestCheck
         {
             var stage = manifest.Stages[i] ?? throw new GenNegException(Corrupt($"stage {i + 1} is null"));
             if (string.IsNullOrWhiteSpace(stage.Name)) throw new GenNegException(Corrupt($"stage {i + 1} has no 'name'"));
+            // Stage names become folder names and model paths are opened: a hand-edited manifest must not reach outside the run.
+            if (!IsFolderName(stage.Name))
+                throw new GenNegException(Corrupt($"stage {i + 1} is named '{stage.Name}', which is not usable as a folder name"));
             if (!names.Add(stage.Name)) throw new GenNegException(Corrupt($"stage '{stage.Name}' appears twice"));
             if (string.IsNullOrWhiteSpace(stage.Denoiser)) throw new GenNegException(Corrupt($"stage '{stage.Name}' has no 'denoiser'"));
+            if (!IsInsideRun(stage.Denoiser))
+                throw new GenNegException(Corrupt($"the denoiser of stage '{stage.Name}', '{stage.Denoiser}', is not a path inside the run folder"));
             if (stage.Classifiers is null) throw new GenNegException(Corrupt($"stage '{stage.Name}' has no 'classifiers' list"));
             for (var k = 0; k < stage.Classifiers.Count; k++)
             {
                 if (stage.Classifiers[k] is not { } classifier || string.IsNullOrWhiteSpace(classifier.Weights))
                     throw new GenNegException(Corrupt($"classifier {k + 1} of stage '{stage.Name}' has no 'weights'"));
+                if (!IsInsideRun(classifier.Weights))
+                    throw new GenNegException(Corrupt($"classifier {k + 1} of stage '{stage.Name}', '{classifier.Weights}', is not a path inside the run folder"));
             }
         }
         return manifest;
     }
+
+    /// <summary>A single folder name: not empty, no separators or characters a file name cannot hold, not "." or "..".</summary>
+    public static bool IsFolderName(string name) =>
+        name.Length > 0 && name.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) < 0 && name is not "." and not "..";
+
+    /// <summary>A relative path of folder names separated by '/', so it stays inside the folder it is relative to.</summary>
+    public static bool IsInsideRun(string relative) => !Path.IsPathRooted(relative) && relative.Split('/').All(IsFolderName);
 }

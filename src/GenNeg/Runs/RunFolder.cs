@@ -8,15 +8,17 @@ namespace GenNeg.Runs;
 /// A run's folder: resolved config, manifest of stages, metrics per stage, log, and each stage's files.
 /// All writes are atomic (<see cref="AtomicFile"/>).
 /// </summary>
-public sealed class RunFolder
+public sealed partial class RunFolder
 {
     private RunFolder(string root) => Root = root;
 
     public string Root { get; }
-    public string ConfigPath => Path.Combine(Root, "config.yaml");
+    public const string ConfigFile = "config.yaml";
+
+    public string ConfigPath => Path.Combine(Root, ConfigFile);
     public string ManifestPath => Path.Combine(Root, "manifest.json");
     public string MetricsPath => Path.Combine(Root, "metrics.json");
-    public string LogPath => Path.Combine(Root, "log.txt");
+    public string LogPath => Path.Combine(Root, LogFile);
 
     /// <summary>Opens a run folder for a new run, creating it and its parents.</summary>
     public static RunFolder Create(string path)
@@ -44,6 +46,45 @@ public sealed class RunFolder
         if (!File.Exists(run.ConfigPath)) throw new GenNegException($"run folder '{path}' has no config.yaml; is it a GenNeg run?");
         return run;
     }
+
+    public const string LogFile = "log.txt";
+
+    /// <summary>What a start that failed before its run began may leave: the lock's files and the log of the attempt.</summary>
+    public static bool IsStartLeftover(string path) => RunLock.IsLockEntry(path) || Path.GetFileName(path) == LogFile;
+
+    /// <summary>
+    /// The folders GenNeg writes in a run at <paramref name="root"/>: the root, each stage's folder (those the manifest
+    /// names and those GenNeg's own stage names give, finished or not), the report's, and the shard and part folders
+    /// within stages. Symbolic links are not followed: what they point to is not the run's.
+    /// </summary>
+    public static IEnumerable<string> OwnFolders(string root)
+    {
+        yield return root;
+        var named = new HashSet<string>(StringComparer.Ordinal) { "report" };
+        try
+        {
+            foreach (var stage in new RunFolder(root).LoadManifest().Stages) named.Add(stage.Name);
+        }
+        catch (GenNegException)
+        {
+            // A damaged manifest names no stages; the commands that read it report it.
+        }
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            var name = Path.GetFileName(folder);
+            if (!named.Contains(name) && !StageFolderName().IsMatch(name)) continue;
+            if (new DirectoryInfo(folder).LinkTarget is not null) continue;
+            yield return folder;
+            foreach (var inner in new[] { "shards", "evaluation-parts" })
+            {
+                var path = Path.Combine(folder, inner);
+                if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null) yield return path;
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(baseline|genneg-[0-9]+|distilled-[0-9]+|rescaled-.+)$")]
+    private static partial System.Text.RegularExpressions.Regex StageFolderName();
 
     private static string ReadText(string path)
     {

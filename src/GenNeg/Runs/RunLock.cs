@@ -60,6 +60,8 @@ public sealed class RunLock : IDisposable
             }
             created = folder;
         }
+        // Nothing is put in, or removed from, a folder that is not a run (or an empty one about to become one).
+        EnsureRunOrEmpty(runPath, folder, mayCreate);
 
         var lockPath = Path.Combine(folder, LockFile);
         var holderPath = Path.Combine(folder, HolderFile);
@@ -68,28 +70,66 @@ public sealed class RunLock : IDisposable
         {
             handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new GenNegException($"cannot write to run folder '{runPath}': {e.Message}");
-        }
-        catch (IOException) when (File.Exists(lockPath))
-        {
-            holder = DescribeHolder(holderPath);
-            return null;
+            // A read-only or full file system fails the open too: only a lock someone holds is contention.
+            if (e is IOException && IsHeldByAnother(lockPath))
+            {
+                holder = DescribeHolder(holderPath);
+                return null;
+            }
+            throw CannotWrite(runPath, lockPath, e);
         }
 
         try
         {
             AtomicFile.WriteAllText(holderPath, $"{command}\n{Environment.ProcessId}\n");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (GenNegException e)
         {
             handle.Dispose();
-            throw new GenNegException($"cannot write to run folder '{runPath}': {e.Message}");
+            throw CannotWrite(runPath, holderPath, e.InnerException ?? e);
         }
         // Now that no other writer can be at work here, temporary files of killed writers are leftovers.
-        AtomicFile.RemoveAbandoned(folder);
+        AtomicFile.RemoveAbandoned(RunFolder.OwnFolders(folder));
         return new RunLock(handle, holderPath, created);
+    }
+
+    /// <summary>Refuses a folder holding files but no run: a mistyped --run must not be written to or cleaned up.</summary>
+    private static void EnsureRunOrEmpty(string runPath, string folder, bool mayCreate)
+    {
+        if (File.Exists(Path.Combine(folder, RunFolder.ConfigFile))) return;
+        if (!Directory.EnumerateFileSystemEntries(folder).All(RunFolder.IsStartLeftover))
+            throw new GenNegException(mayCreate
+                ? $"run folder '{runPath}' is not empty and holds no GenNeg run (no config.yaml); choose a new or empty --run"
+                : $"run folder '{runPath}' has no config.yaml; is it a GenNeg run?");
+        if (!mayCreate) throw new GenNegException($"run folder '{runPath}' has no config.yaml; is it a GenNeg run?");
+    }
+
+    /// <summary>Whether another process holds the lock: a shared lock on the file is refused only then.</summary>
+    private static bool IsHeldByAnother(string lockPath)
+    {
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (IOException) when (File.Exists(lockPath))
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static GenNegException CannotWrite(string runPath, string file, Exception e)
+    {
+        var reason = e.Message;
+        var suffix = reason.IndexOf(" : '", StringComparison.Ordinal);
+        if (suffix > 0) reason = reason[..suffix];
+        return new GenNegException($"cannot write '{file}' in run folder '{runPath}': {reason}", e);
     }
 
     /// <summary>Who holds a folder's lock, as "'command' (process id)", read from its holder file.</summary>

@@ -1,3 +1,4 @@
+using GenNeg.Runs;
 using GenNeg.Guidance;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -43,6 +44,7 @@ public static class DrawShardFile
         public Reader(string path, string name, string fingerprint, ShardSpec shard, BlockPlan plan)
         {
             this.name = name;
+            FileChecksum.Verify(path, "delete it and draw that shard again");
             reader = new BinaryReader(File.OpenRead(path));
             try
             {

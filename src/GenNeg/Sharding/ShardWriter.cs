@@ -17,7 +17,7 @@ internal static class ShardWriter
         var blocks = plan.BlocksOf(shard).ToList();
         var total = blocks.Sum(plan.SizeOf);
         long done = 0;
-        AtomicFile.Write(path, stream =>
+        FileChecksum.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writeHeader(writer);

@@ -1,3 +1,4 @@
+using GenNeg.Runs;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Sampling;
@@ -56,6 +57,7 @@ public static class ShardedSampling
     /// </summary>
     public static (DrawnSamples Samples, double SamplingSeconds) Merge(IReadOnlyList<(string Path, string Name)> parts, string fingerprint, BlockPlan plan)
     {
+        foreach (var part in parts) FileChecksum.Verify(part.Path, "delete it and draw that part again");
         var readers = parts.Select(p => new BinaryReader(File.OpenRead(p.Path))).ToList();
         var blocks = new List<DrawnSamples>();
         try

@@ -7,7 +7,7 @@ namespace GenNeg.Training;
 
 /// <summary>
 /// Everything a training loop needs to continue bit-for-bit: step, weights, EMA weights, optimizer moments
-/// and the random generator's state. One file, written atomically.
+/// and the random generator's state. One file, written atomically, with a checksum checked before it is read.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -15,7 +15,7 @@ public static class TrainingCheckpoint
 
     public static void Save(string path, int step, Module model, Module? ema, OptimizerHelper optimizer, Generator generator)
     {
-        AtomicFile.Write(path, stream =>
+        FileChecksum.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
@@ -34,6 +34,8 @@ public static class TrainingCheckpoint
     /// <summary>Restores a checkpoint into the given objects and returns its step.</summary>
     public static int Load(string path, Module model, Module? ema, OptimizerHelper optimizer, Generator generator)
     {
+        // A changed byte would otherwise resume silently into other weights than an uninterrupted run's.
+        FileChecksum.Verify(path, "delete it to train from the start (the last finished stage is not affected)");
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));

@@ -30,6 +30,13 @@ public readonly record struct TrainingProgress(int Step, int TotalSteps, double 
     public bool LossIsNew => Step % TrainingLoop.LossReadInterval == 0 || Step == TotalSteps;
 }
 
+/// <summary>Training stopped because its loss or weights stopped being finite; a workflow may give more precise advice.</summary>
+/// <param name="summary">where and how it diverged, without advice</param>
+public sealed class TrainingDivergedException(string summary, string message) : GenNegException(message)
+{
+    public string Summary { get; } = summary;
+}
+
 /// <summary>
 /// The optimisation loop every model in GenNeg trains with (baseline, classifiers, distilled students):
 /// Adam on a per-step loss over the gathered weights (see <see cref="FlatParameters"/>), optional EMA, resumable
@@ -161,9 +168,9 @@ public sealed class TrainingLoop
             ? $"the last good checkpoint (step {saved:N0}) is kept in '{checkpointPath}'"
             : "no checkpoint had been saved yet";
         var shown = double.IsNaN(value) ? "NaN" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
-        return new GenNegException(
-            $"training diverged at step {step:N0} of {options.Iterations:N0}: {what} became {(what == "the loss" ? shown : "non-finite")}; " +
-            $"lower {options.ConfigSection}.learning_rate (now {options.LearningRate:G4}) and train again; {kept}; no stage was recorded");
+        var summary = $"training diverged at step {step:N0} of {options.Iterations:N0}: {what} became {(what == "the loss" ? shown : "non-finite")}";
+        return new TrainingDivergedException(summary,
+            $"{summary}; lower {options.ConfigSection}.learning_rate (now {options.LearningRate:G4}) and train again; {kept}; no stage was recorded");
     }
 
     /// <summary>

@@ -33,12 +33,15 @@ public sealed class BaselineTraining
         var config = request.Config;
         Experiment.CheckBeforeWork(config, registries);
         Runtime.MemoryBudget.EnsureBatchFits(config.Train.BatchSize, config.Model, "train.batch_size");
-        var run = request.Resume ? OpenForResume(request) : CreateFresh(request);
-        run.EnsureFolder(StageName);
+        var resumed = request.Resume ? OpenForResume(request) : null;
+        if (!request.Resume) EnsureEmpty(request.RunPath);
 
+        // The device, the data and the model are set up before anything is written: a refused run leaves no folder.
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         using var denoiser = experiment.Models.CreateDenoiser(config.Seed);
+        var run = resumed ?? CreateFresh(request);
+        run.EnsureFolder(StageName);
         using var generator = experiment.NewGenerator(config.Seed);
         var loss = new DenoisingLoss(experiment.Models.Formalism);
         var batchSize = config.Train.BatchSize;
@@ -49,19 +52,54 @@ public sealed class BaselineTraining
             return loss.Compute(denoiser, x0, condition, g).mean();
         }
 
-        AveragedTraining.Run(loggers, denoiser, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
-            TrainingOptions.From(config.Train, "train"), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
-            (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
+        try
+        {
+            AveragedTraining.Run(loggers, denoiser, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
+                TrainingOptions.From(config.Train, "train"), run.PathOf(CheckpointFile), run.PathOf(DenoiserFile), generator,
+                (progress ?? IWorkflowProgress.None).Training("train baseline"), cancellation);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw Diverged(run, request, e);
+        }
         var stage = new StageRecord(StageName, DenoiserFile, []);
         run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)));
         run.RecordStage(stage);
         return stage;
     }
 
+    /// <summary>
+    /// Advice that works after a divergence: a new run's files are removed, so the same command with a lower rate
+    /// starts afresh; a resumed run cannot change its settings, so it is pointed to a new run folder.
+    /// </summary>
+    private static GenNegException Diverged(RunFolder run, BaselineTrainingRequest request, TrainingDivergedException e)
+    {
+        var rate = $"lower train.learning_rate (now {request.Config.Train.LearningRate:G4})";
+        if (request.Resume || run.LoadManifest().Stages.Count > 0)
+            return new GenNegException($"{e.Summary}; --resume keeps the run's settings, so {rate} in a new run: " +
+                $"genneg train-baseline --config CONFIG --run NEW_FOLDER --set train.learning_rate=LOWER (the last good checkpoint stays in '{run.PathOf(CheckpointFile)}')", e);
+        try
+        {
+            Directory.Delete(run.PathOf(StageName), recursive: true);
+            File.Delete(run.ConfigPath);
+        }
+        catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+        {
+            return new GenNegException($"{e.Summary}; {rate}, delete the run folder '{request.RunPath}' and train again " +
+                $"(it could not be cleared: {cleanup.Message})", e);
+        }
+        return new GenNegException($"{e.Summary}; {rate} and run train-baseline again with the same --run (this attempt's files were removed)", e);
+    }
+
+    /// <summary>Refuses a folder that already holds files (a folder holding only the lock and a log of failed starts counts as empty).</summary>
+    private static void EnsureEmpty(string runPath)
+    {
+        if (Directory.Exists(runPath) && Directory.EnumerateFileSystemEntries(runPath).Any(entry => !RunFolder.IsStartLeftover(entry)))
+            throw new GenNegException($"run folder '{runPath}' is not empty; add --resume to continue it, or choose a new --run");
+    }
+
     private static RunFolder CreateFresh(BaselineTrainingRequest request)
     {
-        if (Directory.Exists(request.RunPath) && Directory.EnumerateFileSystemEntries(request.RunPath).Any(entry => !RunLock.IsLockEntry(entry)))
-            throw new GenNegException($"run folder '{request.RunPath}' is not empty; add --resume to continue it, or choose a new --run");
         var run = RunFolder.Create(request.RunPath);
         run.SaveConfig(request.Config);
         return run;

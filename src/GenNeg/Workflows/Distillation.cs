@@ -48,14 +48,14 @@ public sealed class Distillation
             throw new GenNegException($"stage '{teacherStage.Name}' has no classifiers, so distilling it would only copy its network; " +
                 "run iterate first, or name a stage with classifiers with --stage");
         MemoryBudget.EnsureBatchFits(config.Distill.BatchSize, config.Model, "distill.batch_size");
-        run.EnsureFolder(folder);
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
-        AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
-
+        // So are the device, the data and the teacher's files: the stage's folder is made only once they load.
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         using var teacher = LoadedStage.Load(run, experiment, teacherStage);
         using var student = experiment.Models.LoadDenoiser(run.VerifiedModelPath(teacherStage.Denoiser), config.Seed);
+        run.EnsureFolder(folder);
+        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(config));
+        AtomicFile.WriteAllText(run.PathOf(folder + "teacher.txt"), teacherStage.Name);
         using var generator = experiment.NewGenerator(config.Seed + 104_729);
         var loss = new DistillationLoss(experiment.Models.Formalism);
         var batchSize = config.Distill.BatchSize;
@@ -67,15 +67,38 @@ public sealed class Distillation
         }
 
         var weights = folder + "denoiser.bin";
-        AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
-            TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
-            progress.Training($"distill {teacherStage.Name}"), cancellation);
+        try
+        {
+            AveragedTraining.Run(loggers, student, () => experiment.Models.CreateDenoiser(config.Seed), StepLoss,
+                TrainingOptions.From(config.Distill, "distill"), run.PathOf(folder + "training.ckpt"), run.PathOf(weights), generator,
+                progress.Training($"distill {teacherStage.Name}"), cancellation);
+        }
+        catch (TrainingDivergedException e)
+        {
+            // A resumed distillation keeps the settings it started with, so it would diverge again: it starts afresh instead.
+            var cleared = TryDelete(run.PathOf(name));
+            throw new GenNegException($"{e.Summary}; lower distill.learning_rate (now {config.Distill.LearningRate:G4}) and run distill again" +
+                (cleared ? $" (this attempt's folder '{name}' was removed)" : $" after deleting '{run.PathOf(name)}'"), e);
+        }
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
         return (stage, metrics);
+    }
+
+    private static bool TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The teacher an interrupted distillation into this folder was using, so a resume keeps it.</summary>

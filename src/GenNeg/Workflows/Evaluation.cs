@@ -157,14 +157,23 @@ public sealed class Evaluation
         var mmd = Mmd.Estimate(generatedPoints, heldOutPoints, config.Evaluate.MmdBandwidths);
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
-        SaveSamples(run, experiment, record, drawn);
-        var exact = config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
-
-        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
-            samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
-            infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact);
-        run.RecordMetrics(record.Name, metrics);
-        return metrics;
+        // The samples are written beside the stage's folder first and moved in only once metrics.json holds the new
+        // figures: a failed write of either leaves the previous samples with the previous figures.
+        var staging = StageSamples(run, experiment, record, drawn);
+        try
+        {
+            var exact = config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
+            var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
+                samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
+                infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact);
+            run.RecordMetrics(record.Name, metrics);
+            CommitSamples(run, record, staging);
+            return metrics;
+        }
+        finally
+        {
+            RemoveStaging(staging);
+        }
     }
 
     /// <summary>The probability-flow NLL of the first evaluate.likelihood_samples held-out points, with probes of its own seed.</summary>
@@ -209,7 +218,56 @@ public sealed class Evaluation
     /// <summary>Where they are kept for the report's pictures (samples and conditions), relative to the run folder.</summary>
     public static string SamplesTensorFile(string stage) => $"{stage}/evaluation-samples.bin";
 
-    private static void SaveSamples(RunFolder run, Experiment experiment, StageRecord record, DrawnSamples drawn)
+    /// <summary>Where new evaluation samples wait, inside the stage's folder, until the figures are recorded.</summary>
+    private static string StagingFolder(string stage) => $"{stage}/.evaluation-new";
+
+    /// <summary>Writes the evaluation samples to the staging folder (emptied first); returns its full path.</summary>
+    private static string StageSamples(RunFolder run, Experiment experiment, StageRecord record, DrawnSamples drawn)
+    {
+        var staging = run.PathOf(StagingFolder(record.Name));
+        RemoveStaging(staging);
+        try
+        {
+            Directory.CreateDirectory(staging);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GenNegException($"cannot write '{staging}': {e.Message}");
+        }
+        SaveSamples(experiment, record, drawn, staging);
+        return staging;
+    }
+
+    /// <summary>Moves the staged samples over the stage's previous ones.</summary>
+    private static void CommitSamples(RunFolder run, StageRecord record, string staging)
+    {
+        foreach (var file in Directory.EnumerateFiles(staging))
+        {
+            var target = run.PathOf(Path.Combine(record.Name, Path.GetFileName(file)));
+            try
+            {
+                File.Move(file, target, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new GenNegException($"cannot write '{target}': {e.Message}");
+            }
+        }
+    }
+
+    private static void RemoveStaging(string staging)
+    {
+        try
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next evaluation of the stage, which empties it first.
+        }
+    }
+
+    private static void SaveSamples(Experiment experiment, StageRecord record, DrawnSamples drawn, string folder)
     {
         using var scope = NewDisposeScope();
         var count = drawn.Samples.shape[0];
@@ -218,9 +276,9 @@ public sealed class Evaluation
         var keep = (int)Math.Min(Math.Min(count, MaxSavedSamples), Math.Max(1, MaxSavedBytes / Math.Max(1, bytesPerSample)));
         var kept = new DrawnSamples(drawn.Samples[..keep].cpu(), drawn.Condition.Slice(0, keep).To(CPU));
         var verdict = experiment.Oracle.Judge(kept.Samples, kept.Condition);
-        run.EnsureFolder(record.Name);
-        experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("evaluation", kept.Samples.shape[0]), kept.Samples, kept.Condition, verdict, run.PathOf(SamplesFile(record.Name)));
-        AtomicFile.Write(run.PathOf(SamplesTensorFile(record.Name)), stream =>
+        experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("evaluation", kept.Samples.shape[0]), kept.Samples, kept.Condition, verdict,
+            Path.Combine(folder, Path.GetFileName(SamplesFile(record.Name))));
+        AtomicFile.Write(Path.Combine(folder, Path.GetFileName(SamplesTensorFile(record.Name))), stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             new LabelledSamples(kept.Samples, kept.Condition, verdict.Valid).Save(writer);

@@ -45,13 +45,17 @@ public sealed class GenNegIteration
     {
         progress ??= IWorkflowProgress.None;
         var run = RunFolder.Open(request.RunPath);
-        var iteration = IterationFolder.Prepare(run, request, registries);
-        var (name, folder, config, state) = iteration;
+        var iteration = IterationFolder.Resolve(run, request, registries);
+        var (name, folder, config, state, _) = iteration;
         var settings = config.Genneg;
-        var from = run.Stage(state.BaseStage);
 
-        using var experiment = Experiment.Open(config, registries);
+        // Device, data, oracle and the base stage's files are checked before the iteration's folder is made, so a
+        // refused iteration leaves nothing behind.
+        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => OpenWithOracle(iteration, registries));
+        var from = run.Stage(state.BaseStage);
+        LoadedStage.Check(run, experiment, from);
         var oracle = experiment.Oracle;
+        IterationFolder.Create(run, iteration);
         using var generator = experiment.NewGenerator(state.Seed);
         // Shards drawn beforehand (genneg draw) become draws.bin here; without them drawing goes on as unsharded.
         IterationShards.MergeIfPresent(run, iteration, experiment, generator);
@@ -91,6 +95,22 @@ public sealed class GenNegIteration
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
         run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
+    }
+
+    /// <summary>The iteration's experiment with its oracle built (which may refuse the data), or nothing left open.</summary>
+    internal static Experiment OpenWithOracle(PreparedIteration iteration, Registries registries)
+    {
+        var experiment = Experiment.Open(iteration.Config, registries);
+        try
+        {
+            _ = experiment.Oracle;
+            return experiment;
+        }
+        catch
+        {
+            experiment.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -189,6 +209,12 @@ public sealed class GenNegIteration
             AveragedTraining.Run(loggers, classifier, () => experiment.Models.CreateClassifier(seed, settings.Head), StepLoss,
                 options, run.PathOf(folder + "classifier.ckpt"), run.PathOf(folder + "classifier.bin"), generator,
                 progress.Training("train classifier"), cancellation);
+        }
+        catch (TrainingDivergedException e)
+        {
+            // The unfinished iteration keeps its settings on resume, so the rate can change only in a new one.
+            throw new GenNegException($"{e.Summary}; discard this iteration with: genneg iterate --run {run.Root} --discard, then run iterate " +
+                $"with a lower genneg.classifier.learning_rate (now {options.LearningRate:G4}) via --set", e);
         }
         finally
         {

@@ -10,7 +10,8 @@ namespace GenNeg.Workflows;
 public sealed record IterationState(string BaseStage, long Seed, double EarlierDrawSeconds);
 
 /// <summary>The next iteration's stage name, folder (with a trailing slash), resolved config and state.</summary>
-public sealed record PreparedIteration(string Name, string Folder, GenNegConfig Config, IterationState State);
+/// <param name="Resumed">the folder holds an earlier, unfinished attempt, which this one continues</param>
+public sealed record PreparedIteration(string Name, string Folder, GenNegConfig Config, IterationState State, bool Resumed = false);
 
 /// <summary>
 /// Prepares the next iteration's folder (config.yaml, iteration.json with its seed), or reopens the one an earlier
@@ -19,14 +20,53 @@ public sealed record PreparedIteration(string Name, string Folder, GenNegConfig 
 /// </summary>
 public static class IterationFolder
 {
+    /// <summary>Resolves and writes the next iteration's folder (see <see cref="Resolve"/> and <see cref="Create"/>).</summary>
     public static PreparedIteration Prepare(RunFolder run, IterationRequest request, Registries registries)
+    {
+        var iteration = Resolve(run, request, registries);
+        Create(run, iteration);
+        return iteration;
+    }
+
+    /// <summary>
+    /// The next iteration's name, config and state, new or those an interrupted attempt saved, without writing
+    /// anything: everything that can be refused is checked before <see cref="Create"/> makes the folder.
+    /// </summary>
+    public static PreparedIteration Resolve(RunFolder run, IterationRequest request, Registries registries)
     {
         var manifest = run.LoadManifest();
         var number = manifest.Stages.Count(s => s.Name.StartsWith(GenNegIteration.StagePrefix, StringComparison.Ordinal)) + 1;
         var name = GenNegIteration.StagePrefix + number;
         var folder = name + "/";
-        var (config, state) = PrepareFolder(run, folder, request, number, registries);
-        return new PreparedIteration(name, folder, config, state);
+        var (config, state, resumed) = ResolveFolder(run, folder, request, number, registries);
+        return new PreparedIteration(name, folder, config, state, resumed);
+    }
+
+    /// <summary>Writes the iteration's folder, config.yaml and iteration.json (a resumed one's config, as adjusted).</summary>
+    public static void Create(RunFolder run, PreparedIteration iteration)
+    {
+        run.EnsureFolder(iteration.Folder);
+        var configPath = run.PathOf(iteration.Folder + "config.yaml");
+        var yaml = ConfigLoader.ToYaml(iteration.Config);
+        if (!File.Exists(configPath) || File.ReadAllText(configPath) != yaml) AtomicFile.WriteAllText(configPath, yaml);
+        if (!iteration.Resumed) SaveState(run, iteration.Folder, iteration.State);
+    }
+
+    /// <summary>
+    /// Runs the checks an iteration makes before any work; when it continues an unfinished attempt, a refusal says
+    /// how to drop that attempt, since running iterate again would only meet the same refusal.
+    /// </summary>
+    public static T CheckedBeforeWork<T>(RunFolder run, PreparedIteration iteration, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (GenNegException e) when (iteration.Resumed)
+        {
+            throw new GenNegException($"{e.Message}; '{iteration.Name}' is an unfinished iteration made with these settings: " +
+                $"to start it afresh, discard it with: genneg iterate --run {run.Root} --discard", e);
+        }
     }
 
     public static void SaveState(RunFolder run, string folder, IterationState state) =>
@@ -34,11 +74,10 @@ public static class IterationFolder
 
     /// <summary>The iteration's resolved config and state: new, or those saved by an interrupted attempt.</summary>
     /// <remarks>
-    /// Everything that can be refused (overrides, names, base stage) is checked before the folder is made, so a
-    /// refused iteration leaves nothing behind. A resumed one keeps its settings, except those
-    /// <see cref="UnfinishedIteration.AdjustableOnResume"/> lists, which only steer how drawing ends (and the device).
+    /// A resumed one keeps its settings, except those <see cref="UnfinishedIteration.AdjustableOnResume"/> lists, which
+    /// only steer how drawing ends (and the device).
     /// </remarks>
-    private static (GenNegConfig Config, IterationState State) PrepareFolder(
+    private static (GenNegConfig Config, IterationState State, bool Resumed) ResolveFolder(
         RunFolder run, string folder, IterationRequest request, int number, Registries registries)
     {
         var configPath = run.PathOf(folder + "config.yaml");
@@ -53,18 +92,11 @@ public static class IterationFolder
             var state = JsonSerializer.Deserialize<IterationState>(File.ReadAllText(statePath), RunManifest.Json)
                 ?? throw new GenNegException($"'{statePath}' is empty");
             UnfinishedIteration.EnsureSameBase(run, folder, state.BaseStage, request.FromStage);
-            if (request.Overrides is { Count: > 0 })
-            {
-                saved = UnfinishedIteration.Adjusted(run, folder, saved, wanted);
-                AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(saved));
-            }
-            return (saved, state);
+            if (request.Overrides is { Count: > 0 }) saved = UnfinishedIteration.Adjusted(run, folder, saved, wanted);
+            return (saved, state, true);
         }
 
         var fresh = new IterationState(run.Stage(request.FromStage).Name, wanted.Seed + 7919L * number, 0);
-        run.EnsureFolder(folder);
-        AtomicFile.WriteAllText(configPath, ConfigLoader.ToYaml(wanted));
-        SaveState(run, folder, fresh);
-        return (wanted, fresh);
+        return (wanted, fresh, false);
     }
 }

@@ -72,13 +72,14 @@ public static partial class IterationShards
         return Directory.EnumerateFiles(folder, "draws-*-of-*.bin")
             .Select(path => ShardName().Match(Path.GetFileName(path)))
             .Where(match => match.Success)
-            .Select(match => (Index: int.Parse(match.Groups[1].Value), Count: int.Parse(match.Groups[2].Value)))
-            .Where(s => s.Count >= 1 && s.Index < s.Count)
+            .Select(match => (Index: int.TryParse(match.Groups[1].Value, out var index) ? index : -1, Count: int.TryParse(match.Groups[2].Value, out var count) ? count : 0))
+            .Where(s => s.Count >= 1 && s.Index >= 0 && s.Index < s.Count)
             .Select(s => new ShardSpec(s.Index, s.Count))
             .OrderBy(s => s.Count).ThenBy(s => s.Index)
             .ToList();
     }
 
-    [GeneratedRegex(@"^draws-(\d{4})-of-(\d{4})\.bin$")]
+    // At least four digits: ShardSpec.Tag pads to four and writes more for 10,000 shards or more.
+    [GeneratedRegex(@"^draws-([0-9]{4,})-of-([0-9]{4,})\.bin$")]
     private static partial Regex ShardName();
 }

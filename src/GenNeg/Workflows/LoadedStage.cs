@@ -26,6 +26,20 @@ public sealed class LoadedStage : IDisposable
     /// <summary>What to sample from: the base denoiser plus the stage's classifier stack, evaluated in cache-sized slices.</summary>
     public IDenoiser Denoiser { get; }
 
+    /// <summary>
+    /// Checks, without building the networks, what <see cref="Load"/> would refuse: data of other shapes, a model file
+    /// missing or damaged. Workflows call it before they create anything for a new stage.
+    /// </summary>
+    public static void Check(RunFolder run, Experiment experiment, StageRecord record)
+    {
+        run.LoadManifest().Data?.EnsureMatches(experiment.Data, experiment.Config, run.Root);
+        foreach (var file in record.Classifiers.Select(c => c.Weights).Prepend(record.Denoiser))
+        {
+            var path = run.VerifiedModelPath(file);
+            if (!File.Exists(path)) throw new GenNegException($"model file '{path}' is missing; the run folder is incomplete");
+        }
+    }
+
     public static LoadedStage Load(RunFolder run, Experiment experiment, StageRecord record)
     {
         run.LoadManifest().Data?.EnsureMatches(experiment.Data, experiment.Config, run.Root);

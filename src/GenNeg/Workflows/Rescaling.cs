@@ -54,7 +54,7 @@ public sealed class Rescaling
         if (request.GuidanceScale > MaxGuidanceScale)
             throw new GenNegException($"--guidance-scale must be at most {MaxGuidanceScale:N0} (1 is the method), got {request.GuidanceScale:G}");
         var name = request.Name ?? DefaultName(source.Name, request.GuidanceScale);
-        if (name.Length == 0 || name.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) >= 0 || name is "." or "..")
+        if (!ManifestCheck.IsFolderName(name))
             throw new GenNegException($"--name must be usable as a folder name, got '{name}'");
         if (ReservedPrefixes.FirstOrDefault(prefix => name.StartsWith(prefix, StringComparison.Ordinal)) is { } reserved)
             throw new GenNegException($"--name must not start with '{reserved}', which iterate and distill number their stages with; got '{name}'");

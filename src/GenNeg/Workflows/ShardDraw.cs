@@ -33,7 +33,7 @@ public sealed class ShardDraw
     public DrawShardResult Run(DrawShardRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var run = RunFolder.Open(request.RunPath);
-        var iteration = IterationFolder.Prepare(run, new IterationRequest(request.RunPath, request.Overrides, request.FromStage), registries);
+        var iteration = IterationFolder.Resolve(run, new IterationRequest(request.RunPath, request.Overrides, request.FromStage), registries);
         if (File.Exists(run.PathOf(iteration.Folder + "draws.bin")))
             throw new GenNegException($"'{iteration.Name}' already has its synthetic set (draws.bin); run genneg iterate, or delete that file to draw in shards");
         var config = iteration.Config;
@@ -45,6 +45,9 @@ public sealed class ShardDraw
         var fingerprint = IterationShards.Fingerprint(iteration);
         var blocks = plan.BlocksOf(request.Shard).ToList();
         var drawn = blocks.Sum(plan.SizeOf);
+        if (request.Shard.Count > plan.Blocks)
+            logger.LogWarning("{Count:N0} shards share {Blocks} blocks (genneg.shard_blocks): shards {First:N0} and up draw nothing; " +
+                "use at most {Blocks} shards, or raise genneg.shard_blocks", request.Shard.Count, plan.Blocks, plan.Blocks, plan.Blocks);
         if (File.Exists(path))
         {
             if (DrawShardFile.ReadFingerprint(path) != fingerprint)
@@ -53,12 +56,14 @@ public sealed class ShardDraw
             return new DrawShardResult(iteration.Name, name, blocks.Count, drawn, AlreadyDrawn: true);
         }
 
+        // Checked before the iteration's folder is made: a refused shard leaves nothing behind.
+        using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => GenNegIteration.OpenWithOracle(iteration, registries));
+        var from = run.Stage(iteration.State.BaseStage);
+        using var current = LoadedStage.Load(run, experiment, from);
+        IterationFolder.Create(run, iteration);
         run.EnsureFolder(IterationShards.Folder(iteration));
         // A task killed mid-write (SIGKILL, node lost) leaves its temporary file behind; the retry removes it.
         AtomicFile.RemoveTemporariesOf(path);
-        using var experiment = Experiment.Open(config, registries);
-        var from = run.Stage(iteration.State.BaseStage);
-        using var current = LoadedStage.Load(run, experiment, from);
         var sampler = experiment.Models.CreateSampler(config.Sampler);
         ShardedDrawing.DrawShard(sampler, current.Denoiser, experiment.Oracle, DrawSource.Training(experiment.Data), plan, iteration.State.Seed,
             request.Shard, fingerprint, path, experiment.Device, (progress ?? IWorkflowProgress.None).Sampling($"draw {request.Shard}"), cancellation);
