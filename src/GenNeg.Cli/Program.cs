@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 using GenNeg.Cli;
 using GenNeg.Runtime;
 
-// Before anything loads libtorch: glibc's allocator settings only take effect from process start.
-AllocatorSettings.RestartWithSettingsIfMissing();
+// Before anything loads libtorch: glibc's allocator and OpenMP settings only take effect from process start.
+ProcessSettings.RestartWithSettingsIfMissing();
 
 // The first Ctrl+C or SIGTERM asks the running job to stop at its next step boundary and save its state; a second
 // signal is not intercepted, so the process ends at once (the saved files are whole: every write is atomic).

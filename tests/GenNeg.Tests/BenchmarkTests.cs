@@ -36,7 +36,7 @@ public class BenchmarkTests
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var figures = document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
         // Only the genneg program restarts itself with the settings; the test host has them only if started so.
-        Assert.Equal(Runtime.AllocatorSettings.Applied ? 1 : 0, figures["glibc allocator settings applied (1 = yes)"]);
+        Assert.Equal(Runtime.ProcessSettings.Applied ? 1 : 0, figures["glibc allocator settings applied (1 = yes)"]);
         // The derived figures follow from the measured ones: the sampling rate from the step time (a Heun step makes two
         // evaluations, 4 steps make 7), the drawing ratio from the two rates.
         Assert.Equal(400 / (figures["sampler step, baseline (batch 400)"] / 2 / 1000 * 7), figures["sampling, baseline"], 6);
@@ -57,14 +57,50 @@ public class BenchmarkTests
             start.ArgumentList.Add(argument);
         start.Environment.Remove("GLIBC_TUNABLES");
         start.Environment.Remove("GENNEG_ALLOCATOR_RESTARTED");
-        start.Environment.Remove(Runtime.AllocatorSettings.OptOutVariable);
+        start.Environment.Remove(Runtime.ProcessSettings.OptOutVariable);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, await error);
         Assert.Matches(@"glibc allocator settings applied \(1 = yes\)\s+1\s", output);
+        Assert.Matches($@"OpenMP spin count before a waiting thread sleeps\s+{Runtime.ProcessSettings.SpinCount}\s", output);
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Contains(document.RootElement.EnumerateArray(), f => f.GetProperty("name").GetString()!.StartsWith("glibc") && f.GetProperty("value").GetDouble() == 1);
+    }
+
+    [Fact]
+    public async Task Bench_times_the_training_loop_in_processes_at_once_and_a_spin_count_the_user_set_is_kept()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var folder = new TempFolder();
+        var json = folder.Combine("bench.json");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { typeof(GenNegCli).Assembly.Location, "bench", "--training-only", "--processes", "2", "--json", json,
+                                         "--set", "train.batch_size=200", "--set", "model.hidden=64" })
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("GENNEG_ALLOCATOR_RESTARTED");
+        start.Environment["GOMP_SPINCOUNT"] = "5000";
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var figures = document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        var alone = figures["training loop, one bench process alone"];
+        var slowest = figures["training loop, slowest of 2 bench processes at once"];
+        Assert.True(alone > 0 && slowest > 0);
+        Assert.Equal(slowest / alone, figures["training loop, 2 processes at once: slowest / alone"], 9);
+        Assert.Equal(5000, figures[Benchmark.SpinCountFigure]);
+        Assert.Equal(5, figures.Count);
+    }
+
+    [Fact]
+    public void Bench_refuses_a_process_count_it_cannot_mean()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, GenNegCli.Run(["bench", "--training-only", "--processes", "0"], new StringWriter(), error));
+        Assert.Contains("--processes must be between 1 and 16, got 0", error.ToString());
     }
 }

@@ -28,6 +28,8 @@ public sealed class Benchmark
     private const int SamplerRepetitions = 11;
     private const int WarmUp = 2;
 
+    public const string SpinCountFigure = "OpenMP spin count before a waiting thread sleeps";
+
     private readonly GenNegConfig config;
     private readonly Registries registries;
 
@@ -48,7 +50,8 @@ public sealed class Benchmark
         }
 
         Add("threads", get_num_threads(), "");
-        Add("glibc allocator settings applied (1 = yes)", Runtime.AllocatorSettings.Applied ? 1 : 0, "");
+        Add("glibc allocator settings applied (1 = yes)", Runtime.ProcessSettings.Applied ? 1 : 0, "");
+        Add(SpinCountFigure, Runtime.ProcessSettings.OpenMpSpinCount, "");
         using var experiment = Workflows.Experiment.Open(config, registries);
         using var denoiser = experiment.Models.CreateDenoiser(1);
         AddTrainingFigures(experiment, denoiser.Network, Add);
@@ -56,6 +59,17 @@ public sealed class Benchmark
         AddDrawingFigures(experiment, denoiser, Add);
         Add("peak resident memory", Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "MB");
         return figures;
+    }
+
+    /// <summary>
+    /// The training loop's rate (steps per second, the median of five rounds): what <c>bench --processes N</c> times in
+    /// N processes at once against one alone, to show how GenNeg shares a machine with itself.
+    /// </summary>
+    public double TrainingLoopRate()
+    {
+        using var experiment = Workflows.Experiment.Open(config, registries);
+        var seconds = Enumerable.Range(0, 5).Select(_ => TrainingStepSeconds(experiment, config.Train.BatchSize)).ToList();
+        return 1 / Medians.Of(seconds);
     }
 
     /// <remarks>The FLOP figures need the MLP's exact count; other backbones report the step rates only.</remarks>
