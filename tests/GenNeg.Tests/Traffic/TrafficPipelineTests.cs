@@ -12,7 +12,7 @@ public class TrafficPipelineTests
     /// Two vehicles per scene, so that even a barely trained model draws some valid scenes for the balanced set; a tiny
     /// agent transformer, a DDPM with T = 100.
     /// </summary>
-    private const string TinyTraffic = """
+    internal const string TinyTraffic = """
         seed: 5
         oracle: traffic
         data:
