@@ -47,6 +47,28 @@ public class OutputTargetTests
     }
 
     [Fact]
+    public void A_link_named_without_a_folder_writes_its_target_beside_it()
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("target.txt");
+        File.WriteAllText(target, "old");
+        File.CreateSymbolicLink(folder.Combine("link.txt"), "target.txt");
+        var previous = Environment.CurrentDirectory;
+        try
+        {
+            // A bare name, as `-o link.txt` from inside the folder gives it; the link's relative target lies beside it.
+            Environment.CurrentDirectory = folder.Path;
+            AtomicFile.Write("link.txt", stream => stream.Write("new"u8));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+        }
+        Assert.Equal("new", File.ReadAllText(target));
+        Assert.NotNull(new FileInfo(folder.Combine("link.txt")).LinkTarget);
+    }
+
+    [Fact]
     public async Task A_named_pipe_is_written_into_and_stays_a_pipe()
     {
         using var folder = new TempFolder();

@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 namespace GenNeg.Data;
 
 /// <summary>Data sets by name (data.name); user code adds its own with <see cref="Register"/>.</summary>
@@ -16,5 +17,5 @@ public sealed class DataSetRegistry
     public IDataSet Resolve(string name) =>
         dataSets.TryGetValue(name, out var dataSet)
             ? dataSet
-            : throw new GenNegException($"config key 'data.name': unknown data set '{name}'; known data sets: {string.Join(", ", dataSets.Keys.Order())}");
+            : throw ConfigKey.Error("data.name", $": unknown data set '{name}'; known data sets: {string.Join(", ", dataSets.Keys.Order())}");
 }

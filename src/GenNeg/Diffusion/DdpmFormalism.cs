@@ -26,7 +26,7 @@ public sealed class DdpmFormalism(DdpmSchedule schedule, string prediction = Ddp
     {
         EpsilonPrediction => false,
         SamplePrediction => true,
-        _ => throw new GenNegException($"config key 'model.prediction' must be one of {string.Join(", ", Predictions)}, got '{prediction}'"),
+        _ => throw ConfigKey.Error("model.prediction", $"must be one of {string.Join(", ", Predictions)}, got '{prediction}'"),
     };
 
     public DdpmSchedule Schedule => schedule;

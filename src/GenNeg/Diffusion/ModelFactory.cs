@@ -14,7 +14,7 @@ public static class ModelFactory
     {
         EdmFormalism.Name => new EdmFormalism(new EdmPreconditioning(model.SigmaData), new LogUniformNoise(model.SigmaMin, model.SigmaMax)),
         DdpmFormalism.Name => new DdpmFormalism(DdpmSchedule.Create(model.Schedule, model.Timesteps, model.BetaStart, model.BetaEnd), model.Prediction),
-        _ => throw new GenNegException($"config key 'model.formalism' must be one of {string.Join(", ", FormalismNames)}, got '{model.Formalism}'"),
+        _ => throw ConfigKey.Error("model.formalism", $"must be one of {string.Join(", ", FormalismNames)}, got '{model.Formalism}'"),
     };
 
     public static ISampler CreateSampler(SamplerConfig sampler, ModelConfig model) => Formalism(model).CreateSampler(sampler);

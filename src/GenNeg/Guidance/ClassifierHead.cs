@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Networks;
 
 namespace GenNeg.Guidance;
@@ -19,6 +20,6 @@ public static class ClassifierHead
     {
         BySample => BackboneOutput.PerSample,
         ByElement => BackboneOutput.PerElement,
-        _ => throw new GenNegException($"config key 'genneg.head' must be one of {string.Join(", ", Names)}, got '{head}'"),
+        _ => throw ConfigKey.Error("genneg.head", $"must be one of {string.Join(", ", Names)}, got '{head}'"),
     };
 }

@@ -20,7 +20,7 @@ namespace GenNeg.Guidance;
 /// alpha / 0.5 on valid, (1 - alpha) / 0.5 on invalid examples of the balanced set) multiply every term.
 /// The classifier's input gradient is taken with create_graph, so the loss reaches the weights through it (double backward).
 /// </summary>
-public sealed class DlsmLoss
+public sealed class DlsmLoss : IClassifierLoss
 {
     private readonly double positiveWeight;
     private readonly double negativeWeight;
@@ -38,6 +38,12 @@ public sealed class DlsmLoss
         this.crossEntropyWeight = crossEntropyWeight;
         this.denoisingWeight = denoisingWeight;
     }
+
+    public bool ReadsModel => true;
+
+    /// <summary>The loss of the batch (per-example weights of a set drawn by sequential importance sampling are not taken).</summary>
+    public Tensor Compute(ClassifierBatch batch) =>
+        Compute(batch.Classifier, batch.Noisy, batch.Sigma, batch.Condition, batch.Clean, batch.Labels, batch.SampleLabels, batch.ModelDenoised());
 
     /// <param name="classifier">the classifier being trained</param>
     /// <param name="noisy">x = x0 + sigma n, [B, *S]</param>

@@ -14,7 +14,7 @@ namespace GenNeg.Guidance;
 /// the model, and the sum of its log-sigmoids is the log-probability of a valid sample when the elements' labels are
 /// conditionally independent given x_t (the paper's by-agent guidance).
 /// </summary>
-public sealed class ImportanceWeightedLoss
+public sealed class ImportanceWeightedLoss : IClassifierLoss
 {
     public ImportanceWeightedLoss(double positiveWeight, double negativeWeight)
     {
@@ -47,6 +47,12 @@ public sealed class ImportanceWeightedLoss
         var crossEntropy = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None);
         return (weights * crossEntropy).MoveToOuterDisposeScope();
     }
+
+    public bool ReadsModel => false;
+
+    /// <summary>The loss of the classifier's logits on the batch's noisy samples.</summary>
+    public Tensor Compute(ClassifierBatch batch) =>
+        Compute(batch.Classifier.Logit(batch.Noisy, batch.Sigma, batch.Condition), batch.Labels, batch.SampleLabels, batch.ExampleWeights);
 
     /// <summary>The by-sample case: labels [B] are the samples' own.</summary>
     public Tensor Compute(Tensor logits, Tensor labels) => Compute(logits, labels, labels);

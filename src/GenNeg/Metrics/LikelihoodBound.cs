@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public abstract class LikelihoodBound
 
     protected LikelihoodBound(int drawsPerExample, int batchSize)
     {
-        if (drawsPerExample < 1) throw new GenNegException($"config key 'evaluate.elbo_noise_draws' must be at least 1, got {drawsPerExample}");
+        if (drawsPerExample < 1) throw ConfigKey.Error("evaluate.elbo_noise_draws", $"must be at least 1, got {drawsPerExample}");
         DrawsPerExample = drawsPerExample;
         this.batchSize = batchSize;
     }

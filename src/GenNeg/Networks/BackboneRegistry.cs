@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 namespace GenNeg.Networks;
 
 /// <summary>Backbones by name (model.backbone); user code adds its own with <see cref="Register"/>.</summary>
@@ -12,7 +13,7 @@ public sealed class BackboneRegistry
     public void EnsureKnown(string name)
     {
         if (!factories.ContainsKey(name))
-            throw new GenNegException($"config key 'model.backbone': unknown backbone '{name}'; known backbones: {string.Join(", ", factories.Keys.Order())}");
+            throw ConfigKey.Error("model.backbone", $": unknown backbone '{name}'; known backbones: {string.Join(", ", factories.Keys.Order())}");
     }
 
     public Backbone Create(BackboneSpec spec)

@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using TorchSharp.Modules;
@@ -19,7 +20,7 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
 
     public CrossAttention(int width, int heads) : base(nameof(CrossAttention))
     {
-        if (width % heads != 0) throw new GenNegException($"config key 'model.heads' ({heads}) must divide model.hidden ({width})");
+        if (width % heads != 0) throw ConfigKey.Error("model.heads", $"({heads}) must divide model.hidden ({width})");
         this.heads = heads;
         norm = LayerNorm(width);
         query = Linear(width, width);

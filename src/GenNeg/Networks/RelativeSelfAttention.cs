@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -26,7 +27,7 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
 
     public RelativeSelfAttention(int width, int heads) : base(nameof(RelativeSelfAttention))
     {
-        if (width % heads != 0) throw new GenNegException($"config key 'model.heads' ({heads}) must divide model.hidden ({width})");
+        if (width % heads != 0) throw ConfigKey.Error("model.heads", $"({heads}) must divide model.hidden ({width})");
         this.heads = heads;
         norm = LayerNorm(width);
         query = Linear(width, width);

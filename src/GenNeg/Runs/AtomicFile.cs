@@ -28,7 +28,9 @@ public static partial class AtomicFile
         if (kind == FileKind.Special || (isLink && kind == FileKind.Missing))
             return new Output(path, null, null, Guard(path, () =>
                 new FileStream(path, kind == FileKind.Missing ? FileMode.Create : FileMode.Open, FileAccess.Write, FileShare.ReadWrite)));
-        var target = isLink && kind == FileKind.RegularFile ? File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path : path;
+        // A link's relative target is relative to the link's folder; resolving a bare name would take it from the root
+        // instead, so the link is resolved by its full path.
+        var target = isLink && kind == FileKind.RegularFile ? File.ResolveLinkTarget(Path.GetFullPath(path), returnFinalTarget: true)?.FullName ?? path : path;
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
         if (!Directory.Exists(folder)) throw new GenNegException($"cannot write '{path}': folder '{folder}' does not exist");
         var temporary = TemporaryPath(target);

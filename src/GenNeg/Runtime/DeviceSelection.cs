@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public static class DeviceSelection
     public static Device Resolve(string setting)
     {
         if (!IsWellFormed(setting))
-            throw new GenNegException($"config key 'device' must be one of {string.Join(", ", Forms)}, got '{setting}'");
+            throw ConfigKey.Error("device", $"must be one of {string.Join(", ", Forms)}, got '{setting}'");
         if (setting == Auto) return cuda.is_available() ? new Device(DeviceType.CUDA, 0) : CPU;
         if (setting == "cpu") return CPU;
         if (!cuda.is_available())

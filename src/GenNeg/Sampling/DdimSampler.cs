@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public sealed class DdimSampler : ISampler
 
     public DdimSampler(DdpmSchedule schedule, int steps, double eta, string spacing = DdpmSteps.LinearSpacing)
     {
-        if (eta < 0) throw new GenNegException($"config key 'sampler.eta' must be at least 0, got {eta}");
+        if (eta < 0) throw ConfigKey.Error("sampler.eta", $"must be at least 0, got {eta}");
         visited = DdpmSteps.Visited(schedule.Timesteps, steps, spacing);
         this.schedule = schedule;
         this.eta = eta;

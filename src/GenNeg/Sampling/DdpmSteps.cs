@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using static TorchSharp.torch;
@@ -21,12 +22,12 @@ public static class DdpmSteps
     public static int[] Visited(int timesteps, int steps, string spacing = LinearSpacing)
     {
         if (steps < 1 || steps > timesteps)
-            throw new GenNegException($"config key 'sampler.steps' must be between 1 and model.timesteps ({timesteps}), got {steps}");
+            throw ConfigKey.Error("sampler.steps", $"must be between 1 and model.timesteps ({timesteps}), got {steps}");
         Func<int, double> position = spacing switch
         {
             LinearSpacing => k => (double)k * timesteps / steps,
             QuadraticSpacing => k => Math.Pow((double)k / steps, 2) * timesteps,
-            _ => throw new GenNegException($"config key 'sampler.spacing' must be one of {string.Join(", ", Spacings)}, got '{spacing}'"),
+            _ => throw ConfigKey.Error("sampler.spacing", $"must be one of {string.Join(", ", Spacings)}, got '{spacing}'"),
         };
         // Rounding may repeat a step where they crowd (quadratic, many steps): each is kept at least one past the last.
         var visited = new int[steps];

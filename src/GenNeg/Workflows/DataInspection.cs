@@ -96,7 +96,7 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
         }
         clock.Restart();
         var oracle = registries.Oracles.Resolve(config.Oracle, data);
-        var verdict = oracle.Judge(samples, condition);
+        var verdict = OracleVerdict.JudgeInBatches(oracle, samples, condition);
         var rates = VerdictRate.Of(verdict);
         var labelSeconds = clock.Elapsed.TotalSeconds;
         logger.LogInformation("Labelled {Count} {Split} samples with the {Oracle} oracle in {Seconds:F2} s", count, selection.Split, oracle.Name, labelSeconds);

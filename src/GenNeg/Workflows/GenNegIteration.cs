@@ -162,14 +162,9 @@ public sealed class GenNegIteration
         using var elementLabels = cat([synthetic.Positives.ElementValid, synthetic.Negatives.ElementValid], 0).to(ScalarType.Float32);
         var labels = settings.Head == ClassifierHead.BySample ? sampleLabels : elementLabels;
         var formalism = experiment.Models.Formalism;
-        // DLSM matches the current model's score plus the classifier's gradient to each class's denoising score.
-        var dlsm = settings.Classifier.Loss switch
-        {
-            ClassifierLosses.Dlsm => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, 0, formalism.LossWeight),
-            ClassifierLosses.DlsmWithCrossEntropy => new DlsmLoss(loss.PositiveWeight, loss.NegativeWeight, settings.Classifier.CrossEntropyWeight, formalism.LossWeight),
-            _ => null,
-        };
-        using var current = dlsm is null ? null : LoadedStage.Load(run, experiment, from);
+        var classifierLoss = ClassifierLosses.Create(settings.Classifier, loss, formalism);
+        // A loss that reads the current model's score (DLSM) gets its denoised estimate of each batch.
+        using var current = classifierLoss.ReadsModel ? LoadedStage.Load(run, experiment, from) : null;
         var batchSize = settings.Classifier.BatchSize;
         var timeIndependent = settings.TimeIndependent;
 
@@ -186,13 +181,11 @@ public sealed class GenNegIteration
             var condition = conditions.Select(index);
             var y = labels.Rows(index);
             var sampleY = sampleLabels.Rows(index);
-            if (dlsm is null)
-                return (exampleWeights is null
-                    ? loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY)
-                    : loss.Compute(classifier.Logit(noisy, sigma, condition), y, sampleY, exampleWeights.Rows(index))).mean();
-            Tensor denoised;
-            using (no_grad()) denoised = current!.Denoiser.Denoise(noisy, sigma, condition);
-            return dlsm.Compute(classifier, noisy, sigma, condition, x0, y, sampleY, denoised).mean();
+            Tensor ModelDenoised()
+            {
+                using (no_grad()) return current!.Denoiser.Denoise(noisy, sigma, condition);
+            }
+            return classifierLoss.Compute(new ClassifierBatch(classifier, noisy, sigma, condition, x0, y, sampleY, exampleWeights?.Rows(index), ModelDenoised)).mean();
         }
 
         var options = TrainingOptions.From(settings.Classifier, "genneg.classifier");
@@ -234,7 +227,7 @@ public sealed class GenNegIteration
         for (var (above, round) = (sigma > limit, 0); above.any().cpu().item<bool>(); above = sigma > limit, round++)
         {
             if (round == RedrawRounds)
-                throw new GenNegException($"config key 'genneg.guidance_max_sigma' ({limit}) lies below almost every noise level the classifier trains at; raise it");
+                throw ConfigKey.Error("genneg.guidance_max_sigma", $"({limit}) lies below almost every noise level the classifier trains at; raise it");
             sigma = where(above, formalism.SampleTrainingSigma(count, generator), sigma);
         }
         return sigma.MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 
 namespace GenNeg.Domains.Motion.Files;
@@ -18,7 +19,7 @@ public static class MotionSequenceFolder
 
     public static LoadedSequences Load(string folder, int frames)
     {
-        if (!Directory.Exists(folder)) throw new GenNegException($"config key 'data.motion.sequences': folder '{folder}' not found");
+        if (!Directory.Exists(folder)) throw ConfigKey.Error("data.motion.sequences", $": folder '{folder}' not found");
         var labelsPath = Path.Combine(folder, LabelsFile);
         if (!File.Exists(labelsPath)) throw new GenNegException($"'{labelsPath}' not found: the sequences need labels (a CSV with the header file,label)");
         var rows = ReadLabels(labelsPath);

@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Networks;
 using TorchSharp.Modules;
@@ -45,7 +46,7 @@ public sealed class MotionTransformer : Backbone
         if (spec.SampleShape.Length != 2) throw new GenNegException($"the {BackboneName} backbone takes sequences [frames, features], got samples [{string.Join(", ", spec.SampleShape)}]");
         var model = spec.Model;
         width = model.Hidden;
-        if (width % 2 != 0) throw new GenNegException($"config key 'model.hidden' must be even for {BackboneName}, got {width}");
+        if (width % 2 != 0) throw ConfigKey.Error("model.hidden", $"must be even for {BackboneName}, got {width}");
         timeEmbedding = model.TimeEmbedding;
         var features = (int)spec.SampleShape[1];
         outputShape = spec.OutputShape;

@@ -1,3 +1,4 @@
+using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Domains.Traffic.Scenes;
@@ -59,7 +60,7 @@ public sealed class AgentTransformer : Backbone
             throw new GenNegException($"the agent_transformer backbone reads the '{TrafficDataSet.MapKey}' condition; the data set gives {(spec.Conditions.Count == 0 ? "none" : string.Join(", ", spec.Conditions.Select(c => c.Name)))}");
         var model = spec.Model;
         width = model.Hidden;
-        if (width % 4 != 0) throw new GenNegException($"config key 'model.hidden' must be a multiple of 4 for agent_transformer, got {width}");
+        if (width % 4 != 0) throw ConfigKey.Error("model.hidden", $"must be a multiple of 4 for agent_transformer, got {width}");
         timeEmbedding = model.TimeEmbedding;
         var features = (int)spec.SampleShape[1];
         outputShape = spec.OutputShape;
