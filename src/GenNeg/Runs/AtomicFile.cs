@@ -117,6 +117,8 @@ public static partial class AtomicFile
         var reason = e.Message;
         var suffix = reason.IndexOf(" : '", StringComparison.Ordinal);
         if (suffix > 0) reason = reason[..suffix];
+        // A message quoting the temporary file the write went through names the file itself instead.
+        reason = System.Text.RegularExpressions.Regex.Replace(reason, @"'[^']*\.tmp'", $"'{path}'");
         return new GenNegException($"cannot write '{path}': {reason}", e);
     }
 

@@ -146,7 +146,10 @@ public sealed class TrainingLoop
             intervalLosses.Dispose();
             model.eval();
         }
-        logger.LogInformation("Trained {Steps} steps in {Seconds:F1} s, final loss {Loss:G4}", step - startStep, clock.Elapsed.TotalSeconds, lastLoss);
+        if (step == startStep)
+            logger.LogInformation("Nothing to train: the checkpoint already holds all {Steps} steps", options.Iterations);
+        else
+            logger.LogInformation("Trained {Steps} steps in {Seconds:F1} s, final loss {Loss:G4}", step - startStep, clock.Elapsed.TotalSeconds, lastLoss);
         return lastLoss;
     }
 
