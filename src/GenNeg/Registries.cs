@@ -1,4 +1,5 @@
 using GenNeg.Data;
+using GenNeg.Domains.Arrays;
 using GenNeg.Domains.Checkerboard;
 using GenNeg.Domains.Motion;
 using GenNeg.Domains.Motion.Model;
@@ -55,6 +56,7 @@ public sealed class Registries
         registries.Oracles.Register(TrafficOracle.OracleName, data => new TrafficOracle(
             data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic")));
         registries.DataSets.Register(new MotionDataSet());
+        registries.DataSets.Register(new ArrayDataSet());
         registries.Oracles.Register(GroundPenetrationOracle.OracleName, data => new GroundPenetrationOracle(
             data.World as MotionWorld ?? throw new GenNegException("the ground-penetration oracle reads motions: it needs data.name: motion")));
         return registries;

@@ -1,0 +1,99 @@
+using GenNeg.Configuration;
+using GenNeg.Data;
+using GenNeg.Oracles;
+using GenNeg.Reporting;
+using ScottPlot;
+using static TorchSharp.torch;
+
+namespace GenNeg.Domains.Arrays;
+
+/// <summary>
+/// A user's samples of any shape read from .npy files (<see cref="ArrayDataConfig"/>): unconditional samples [N, *S],
+/// labelled by whichever oracle the config names. The picture scatters each sample's first two numbers.
+/// </summary>
+public sealed class ArrayDataSet : IDataSet
+{
+    public const string DataSetName = "arrays";
+
+    public string Name => DataSetName;
+
+    public Type ConfigType => typeof(ArrayDataConfig);
+
+    public DataSplit Load(DataConfig config)
+    {
+        var arrays = config.OptionsAs<ArrayDataConfig>();
+        var samples = Read(arrays.Samples, "data.arrays.samples");
+        if (arrays.ValidationSamples.Length > 0)
+        {
+            var validation = Read(arrays.ValidationSamples, "data.arrays.validation_samples");
+            if (!validation.shape[1..].SequenceEqual(samples.shape[1..]))
+                throw ConfigKey.Error("data.arrays.validation_samples",
+                    $": samples of shape [{string.Join(", ", validation.shape[1..])}] in '{arrays.ValidationSamples}', but [{string.Join(", ", samples.shape[1..])}] in data.arrays.samples");
+            // The evaluation compares with the first data.validation_size held-out samples (evaluate.mmd_samples of them by MMD).
+            if (validation.shape[0] < config.ValidationSize)
+                throw ConfigKey.Error("data.validation_size", $"({config.ValidationSize:N0}) exceeds the {validation.shape[0]:N0} samples of '{arrays.ValidationSamples}'; set it to at most that");
+            return new DataSplit(samples, validation);
+        }
+        var count = samples.shape[0];
+        if (config.ValidationSize >= count)
+            throw ConfigKey.Error("data.validation_size", $"({config.ValidationSize:N0}) must be below the {count:N0} samples of '{arrays.Samples}', to leave some to train on; lower it or give data.arrays.validation_samples");
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)config.ValidationSeed);
+        var order = randperm(count, generator: generator);
+        var split = new DataSplit(samples.index_select(0, order[config.ValidationSize..]).MoveToOuterDisposeScope(),
+            samples.index_select(0, order[..config.ValidationSize]).MoveToOuterDisposeScope());
+        samples.Dispose();
+        return split;
+    }
+
+    /// <summary>An array [N, *S] of finite numbers, as float32.</summary>
+    private static Tensor Read(string path, string key)
+    {
+        if (!File.Exists(path)) throw ConfigKey.Error(key, $": file '{path}' not found");
+        var array = NpyFile.Read(path);
+        if (array.Shape.Length < 2 || array.Shape[0] < 1)
+            throw ConfigKey.Error(key, $": '{path}' holds an array of shape ({string.Join(", ", array.Shape)}); samples are [N, ...] with N at least 1 and one dimension or more per sample");
+        var bad = Array.FindIndex(array.Values, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            var perSample = array.Values.Length / array.Shape[0];
+            throw ConfigKey.Error(key, $": '{path}' holds a non-finite number ({array.Values[bad]}) in sample {bad / perSample}");
+        }
+        return tensor(array.Values).reshape(array.Shape);
+    }
+
+    public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)
+    {
+        using var flat = samples.flatten(1).cpu().to(ScalarType.Float64);
+        var width = (int)flat.shape[1];
+        var values = flat.contiguous().data<double>().ToArray();
+        var valid = ValidFlags(verdict);
+        var plot = new Plot();
+        foreach (var (isValid, color, label) in new[] { (true, Color.FromHex("#1f77b4"), "valid"), (false, Color.FromHex("#d62728"), "infraction") })
+        {
+            var rows = Enumerable.Range(0, valid.Length).Where(i => valid[i] == isValid).ToArray();
+            if (rows.Length == 0) continue;
+            var series = plot.Add.ScatterPoints(rows.Select(i => values[i * width]).ToArray(), rows.Select(i => width > 1 ? values[i * width + 1] : 0).ToArray());
+            series.Color = color;
+            series.MarkerSize = isValid ? 2 : 4;
+            series.LegendText = $"{label} ({rows.Length:N0})";
+        }
+        plot.Title($"{title} (each sample's first two numbers)");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot.GetImageBytes(700, 700, ImageFormat.Png);
+    }
+
+    public string ExportFileName => "samples.csv";
+
+    public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
+    {
+        using var flat = samples.flatten(1);
+        SampleCsv.Write(path, flat, ValidFlags(verdict));
+    }
+
+    private static bool[] ValidFlags(OracleVerdict verdict)
+    {
+        using var valid = verdict.SampleValid();
+        return valid.cpu().data<bool>().ToArray();
+    }
+}
