@@ -22,8 +22,9 @@ public static partial class ProcessSettings
     /// How long libtorch's OpenMP threads spin at a barrier before they sleep (GOMP_SPINCOUNT; libgomp's default is
     /// 300,000). A thread spinning while its team-mate waits for a core starves that team-mate: two GenNeg processes on
     /// two cores each ran at 0.14x their speed alone (600 checkerboard training steps: 15.1 s alone, 111 s two at once).
-    /// At 1,000 spins each ran at 0.48x (31.9 s) and one alone lost nothing (15.2 s); sleeping at once
-    /// (OMP_WAIT_POLICY=PASSIVE) cost 28 % alone. A GOMP_SPINCOUNT or OMP_WAIT_POLICY already in the environment is kept.
+    /// At 1,000 spins each ran at about 0.5x (31.9 s), and a whole run alone was no slower (paired: 14.4 s against 15.3 s),
+    /// though bench's short in-process timings read up to 15 % slower; sleeping at once (OMP_WAIT_POLICY=PASSIVE) cost
+    /// 28 % alone. A GOMP_SPINCOUNT or OMP_WAIT_POLICY already in the environment is kept (see README, Sharing the machine).
     /// </summary>
     public const string SpinCount = "1000";
 
