@@ -2,7 +2,6 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
-using ScottPlot;
 using static TorchSharp.torch;
 
 namespace RingDomain.Ring;
@@ -37,29 +36,12 @@ public sealed class RingDataSet : IDataSet
     public byte[] RenderSamples(DataSplit data, Tensor samples, Condition condition, OracleVerdict verdict, string title)
     {
         var points = samples.cpu().to(ScalarType.Float64).contiguous().data<double>().ToArray();
-        using var validTensor = verdict.SampleValid();
-        var valid = validTensor.cpu().data<bool>().ToArray();
-        var plot = new Plot();
-        foreach (var (isValid, color, label) in new[] { (true, Color.FromHex("#1f77b4"), "valid"), (false, Color.FromHex("#d62728"), "in the gap") })
-        {
-            var index = Enumerable.Range(0, valid.Length).Where(i => valid[i] == isValid).ToArray();
-            if (index.Length == 0) continue;
-            var series = plot.Add.ScatterPoints(index.Select(i => points[2 * i]).ToArray(), index.Select(i => points[2 * i + 1]).ToArray());
-            series.Color = color;
-            series.MarkerSize = isValid ? 2 : 4;
-            series.LegendText = $"{label} ({index.Length:N0})";
-        }
-        plot.Title(title);
-        plot.Axes.SquareUnits();
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(700, 700, ImageFormat.Png);
+        var valid = verdict.SampleValidFlags();
+        return PointScatterPlot.RenderPng(Enumerable.Range(0, valid.Length).Select(i => (points[2 * i], points[2 * i + 1], valid[i])).ToArray(), title, "in the gap");
     }
 
     public string ExportFileName => "points.csv";
 
     public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
-    {
-        using var valid = verdict.SampleValid();
-        SampleCsv.Write(path, samples, valid.cpu().data<bool>().ToArray());
-    }
+        => SampleCsv.Write(path, samples, verdict.SampleValidFlags());
 }

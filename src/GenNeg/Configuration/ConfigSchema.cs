@@ -9,7 +9,4 @@ public sealed class ConfigSchema(IReadOnlyDictionary<string, Type> dataSections)
 {
     /// <summary>Data set names with the record of their own keys.</summary>
     public IReadOnlyDictionary<string, Type> DataSections { get; } = dataSections;
-
-    /// <summary>A schema without parts of their own (configs of data sets that declare no keys).</summary>
-    public static ConfigSchema Empty { get; } = new(new Dictionary<string, Type>());
 }

@@ -34,6 +34,13 @@ public sealed class OracleVerdict
     /// <summary>true where every element of the sample is valid, [B].</summary>
     public Tensor SampleValid() => PerElement ? Valid.flatten(1).all(1) : Valid.alias();
 
+    /// <summary><see cref="SampleValid"/> read to the host, one flag per sample.</summary>
+    public bool[] SampleValidFlags()
+    {
+        using var valid = SampleValid();
+        return valid.cpu().data<bool>().ToArray();
+    }
+
     /// <summary>
     /// The oracle's verdict on many samples, judged <paramref name="batchSize"/> at a time: an oracle's working tensors
     /// (e.g. every pair of vehicles' boxes) grow with its batch, so a whole data set at once could exhaust the memory.

@@ -2,7 +2,6 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
-using ScottPlot;
 using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Arrays;
@@ -67,20 +66,9 @@ public sealed class ArrayDataSet : IDataSet
         using var flat = samples.flatten(1).cpu().to(ScalarType.Float64);
         var width = (int)flat.shape[1];
         var values = flat.contiguous().data<double>().ToArray();
-        var valid = ValidFlags(verdict);
-        var plot = new Plot();
-        foreach (var (isValid, color, label) in new[] { (true, Color.FromHex("#1f77b4"), "valid"), (false, Color.FromHex("#d62728"), "infraction") })
-        {
-            var rows = Enumerable.Range(0, valid.Length).Where(i => valid[i] == isValid).ToArray();
-            if (rows.Length == 0) continue;
-            var series = plot.Add.ScatterPoints(rows.Select(i => values[i * width]).ToArray(), rows.Select(i => width > 1 ? values[i * width + 1] : 0).ToArray());
-            series.Color = color;
-            series.MarkerSize = isValid ? 2 : 4;
-            series.LegendText = $"{label} ({rows.Length:N0})";
-        }
-        plot.Title($"{title} (each sample's first two numbers)");
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(700, 700, ImageFormat.Png);
+        var valid = verdict.SampleValidFlags();
+        var points = Enumerable.Range(0, valid.Length).Select(i => (values[i * width], width > 1 ? values[i * width + 1] : 0, valid[i])).ToArray();
+        return PointScatterPlot.RenderPng(points, $"{title} (each sample's first two numbers)");
     }
 
     public string ExportFileName => "samples.csv";
@@ -88,12 +76,6 @@ public sealed class ArrayDataSet : IDataSet
     public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
     {
         using var flat = samples.flatten(1);
-        SampleCsv.Write(path, flat, ValidFlags(verdict));
-    }
-
-    private static bool[] ValidFlags(OracleVerdict verdict)
-    {
-        using var valid = verdict.SampleValid();
-        return valid.cpu().data<bool>().ToArray();
+        SampleCsv.Write(path, flat, verdict.SampleValidFlags());
     }
 }
