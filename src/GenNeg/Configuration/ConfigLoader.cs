@@ -1,10 +1,8 @@
-using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace GenNeg.Configuration;
 
@@ -14,8 +12,6 @@ namespace GenNeg.Configuration;
 /// </summary>
 public static class ConfigLoader
 {
-    private static readonly INamingConvention Naming = UnderscoredNamingConvention.Instance;
-
     /// <summary>The largest config file read: a config is a few kilobytes.</summary>
     public const long MaxFileBytes = 1_000_000;
 
@@ -56,7 +52,7 @@ public static class ConfigLoader
         foreach (var assignment in overrides ?? [])
             ApplyOverride(root, assignment);
         var config = (GenNegConfig)new Binder(schema, otherSections).Bind(typeof(GenNegConfig), root, "");
-        CheckRanges(config, "");
+        CheckDeclaredRules(config, "");
         ConfigValidator.Validate(config);
         return config;
     }
@@ -98,7 +94,7 @@ public static class ConfigLoader
     /// Checks every declared range (<see cref="ValidRangeAttribute"/>) and every record's own rules
     /// (<see cref="ICheckedSection"/>), section by section, naming the dotted key that fails.
     /// </summary>
-    public static void CheckRanges(object record, string section)
+    public static void CheckDeclaredRules(object record, string section)
     {
         foreach (var property in ConfigTree.Properties(record.GetType()))
         {
@@ -110,7 +106,7 @@ public static class ConfigLoader
             if (property.GetCustomAttribute<ValidRangeAttribute>() is { } range)
                 range.Check(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
             else if (ConfigTree.IsSection(value.GetType()))
-                CheckRanges(value, key);
+                CheckDeclaredRules(value, key);
         }
         if (record is ICheckedSection checkedSection) checkedSection.Check(section);
     }

@@ -37,7 +37,7 @@ public static class ConfigValidator
 
     /// <summary>
     /// Rules that span sections or name what other parts own (formalisms, samplers, ablations); the ranges of single
-    /// keys are declared on the records and checked by <see cref="ConfigLoader.CheckRanges"/>.
+    /// keys are declared on the records and checked by <see cref="ConfigLoader.CheckDeclaredRules"/>.
     /// </summary>
     public static void Validate(GenNegConfig c)
     {
