@@ -7,11 +7,9 @@ using static TorchSharp.torch;
 namespace GenNeg.Tests.Traffic;
 
 /// <summary>The traffic oracle on hand-built scenes over a road |y| &lt; 8 with a median |y| &lt; 0.5 for |x| &lt; 20.</summary>
-public class TrafficOracleTests : IDisposable
+public class TrafficOracleTests
 {
     private readonly TrafficWorld world = TrafficTestWorlds.MedianRoad();
-
-    public void Dispose() => world.Dispose();
 
     /// <summary>(x, y, length, width, heading in degrees): a vehicle far from the others at rest.</summary>
     private static float[] Vehicle(double x, double y, double length = 4, double width = 2, double degrees = 0) =>
@@ -132,7 +130,7 @@ public class TrafficOracleTests : IDisposable
     public void JudgeReadsNormalisedSamplesAndTheirMaps()
     {
         var scaling = new FeatureScaling([1f, -2f, 4f, 2f, 0f, 0f, 5f], [10f, 5f, 0.5f, 0.2f, 0.7f, 0.7f, 3f]);
-        using var scaled = new TrafficWorld(world.Config, world.Maps, scaling);
+        var scaled = new TrafficWorld(world.Config, world.Maps, scaling);
         using var metres = tensor(Vehicle(0, 4).Concat(Vehicle(1, 4)).Concat(Vehicle(0, 7.5)).ToArray()).reshape(1, 3, 7);
         using var normalised = scaling.Normalise(metres);
         var verdict = new TrafficOracle(scaled).Judge(normalised, Condition.Of(TrafficOracle.MapIndexKey, tensor(new long[] { 0 })));

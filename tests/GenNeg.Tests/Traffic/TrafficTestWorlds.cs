@@ -58,11 +58,7 @@ public sealed class SmallTrafficData : IDisposable
 
     public TrafficWorld World => (TrafficWorld)Data.World!;
 
-    public void Dispose()
-    {
-        Data.Dispose();
-        World.Dispose();
-    }
+    public void Dispose() => Data.Dispose();
 }
 
 [CollectionDefinition(SmallTrafficData.Collection)]

@@ -1,7 +1,5 @@
 using GenNeg.Domains.Traffic.Maps;
 using GenNeg.Domains.Traffic.Scenes;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Traffic;
 
@@ -9,7 +7,7 @@ namespace GenNeg.Domains.Traffic;
 /// What the traffic oracle and pictures need beside the samples (<see cref="Data.DataSplit.World"/>): every map of both
 /// splits (map i at index i, named by the condition's "map_index"), and the feature scaling of the model's space.
 /// </summary>
-public sealed class TrafficWorld : IDisposable
+public sealed class TrafficWorld
 {
     public TrafficWorld(TrafficDataConfig config, IReadOnlyList<RoadMap> maps, FeatureScaling scaling)
     {
@@ -18,12 +16,6 @@ public sealed class TrafficWorld : IDisposable
         Maps = maps;
         Scaling = scaling;
         OracleFrame = maps[0].OracleFrame;
-        var pixels = OracleFrame.Size * OracleFrame.Size;
-        var road = new bool[maps.Count * pixels];
-        for (var m = 0; m < maps.Count; m++)
-            for (var p = 0; p < pixels; p++)
-                road[m * pixels + p] = maps[m].RoadPixels[p] != 0;
-        RoadPixels = tensor(road).reshape(maps.Count, pixels);
     }
 
     public TrafficDataConfig Config { get; }
@@ -33,29 +25,4 @@ public sealed class TrafficWorld : IDisposable
     public FeatureScaling Scaling { get; }
 
     public MapFrame OracleFrame { get; }
-
-    /// <summary>The fine road rasters, [maps, rows * columns] bool, row-major as in <see cref="MapFrame"/>, on the CPU.</summary>
-    public Tensor RoadPixels { get; }
-
-    /// <summary>Copies of <see cref="RoadPixels"/> on other devices, made once each rather than at every oracle call.</summary>
-    private readonly Dictionary<string, Tensor> roadPixelsByDevice = [];
-
-    /// <summary><see cref="RoadPixels"/> on <paramref name="device"/>.</summary>
-    public Tensor RoadPixelsOn(Device device)
-    {
-        if (device.type == DeviceType.CPU) return RoadPixels;
-        var key = device.ToString();
-        lock (roadPixelsByDevice)
-        {
-            if (!roadPixelsByDevice.TryGetValue(key, out var copy))
-                roadPixelsByDevice[key] = copy = RoadPixels.to(device).DetachFromDisposeScope();
-            return copy;
-        }
-    }
-
-    public void Dispose()
-    {
-        RoadPixels.Dispose();
-        foreach (var copy in roadPixelsByDevice.Values) copy.Dispose();
-    }
 }

@@ -55,7 +55,7 @@ public static class MapGenerator
         var oracleFrame = new MapFrame(config.Window / 2, config.OracleResolution);
         var conditionFrame = new MapFrame(config.Window / 2, config.RasterResolution);
         return new RoadMap(index, split, kind, area, lanes,
-            oracleFrame, MapRaster.Rasterise(area, oracleFrame, antialias: false),
+            oracleFrame, MapRaster.RasteriseBits(area, oracleFrame),
             conditionFrame, MapRaster.Rasterise(area, conditionFrame, antialias: true));
     }
 

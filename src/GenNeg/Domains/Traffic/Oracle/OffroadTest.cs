@@ -23,18 +23,36 @@ public static class OffroadTest
         return onRoad.all(2).logical_and(boxes.Finite).logical_not().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Raster lookup of points x, y [B, ...] on the maps mapIndex [B]: true where road.</summary>
+    /// <summary>
+    /// Raster lookup of points x, y [B, ...] on the maps mapIndex [B]: true where road. The maps' bit rasters live on
+    /// the host, so the points are read there (a few per vehicle: cheap next to the model) and the flags go back to
+    /// the points' device.
+    /// </summary>
     public static Tensor OnRoad(Tensor x, Tensor y, Tensor mapIndex, TrafficWorld world)
     {
-        using var scope = NewDisposeScope();
         var frame = world.OracleFrame;
-        var column = ((x + frame.Half) / frame.Resolution).floor();
-        var row = ((frame.Half - y) / frame.Resolution).floor();
-        var inside = (column >= 0).logical_and(column < frame.Size).logical_and(row >= 0).logical_and(row < frame.Size);
-        var pixel = (row.clamp(0, frame.Size - 1) * frame.Size + column.clamp(0, frame.Size - 1)).to(ScalarType.Int64);
-        var road = world.RoadPixelsOn(x.device);
-        var maps = mapIndex.to(x.device).reshape([-1, .. Enumerable.Repeat(1L, (int)x.ndim - 1)]).expand(x.shape);
-        var flat = road.flatten()[maps.flatten() * road.shape[1] + pixel.flatten()].reshape(x.shape);
-        return flat.logical_and(inside).MoveToOuterDisposeScope();
+        // float32 arithmetic, as the points are: a point on a pixel edge falls in the same pixel on every device.
+        var (half, resolution, size) = ((float)frame.Half, (float)frame.Resolution, frame.Size);
+        var xs = HostFloats(x);
+        var ys = HostFloats(y);
+        using var mapsOnHost = mapIndex.to(ScalarType.Int64).cpu();
+        var maps = mapsOnHost.data<long>().ToArray();
+        var perSample = x.shape[0] == 0 ? 1 : xs.Length / x.shape[0];
+        var road = new bool[xs.Length];
+        for (var i = 0; i < xs.Length; i++)
+        {
+            var column = MathF.Floor((xs[i] + half) / resolution);
+            var row = MathF.Floor((half - ys[i]) / resolution);
+            // Comparisons are false for NaN, so a non-finite point is never road.
+            if (!(column >= 0 && column < size && row >= 0 && row < size)) continue;
+            road[i] = world.Maps[(int)maps[i / perSample]].RoadPixels[(int)row * size + (int)column];
+        }
+        return tensor(road, device: x.device).reshape(x.shape);
+    }
+
+    private static float[] HostFloats(Tensor values)
+    {
+        using var host = values.detach().to(ScalarType.Float32).cpu().contiguous();
+        return host.data<float>().ToArray();
     }
 }
