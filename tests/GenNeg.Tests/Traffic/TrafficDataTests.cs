@@ -102,6 +102,28 @@ public class TrafficDataTests(SmallTrafficData small)
     }
 
     [Fact]
+    public void BitRasterKeepsOneBitPerPixelOfARowMajorImage()
+    {
+        // A 3 x 3 image whose rows start 4 bytes apart (the 4th byte of each row is padding, never read).
+        byte[] image = [255, 0, 7, 9, 0, 0, 0, 9, 0, 1, 255, 9];
+        var raster = BitRaster.FromImage(3, image, rowStride: 4);
+        Assert.Equal([true, false, true, false, false, false, false, true, true], Enumerable.Range(0, 9).Select(p => raster[p]));
+        Assert.Equal(4, raster.CountSet());
+        Assert.Equal(2, raster.Bytes);
+    }
+
+    [Fact]
+    public void TheOraclesRoadRasterOfADefaultMapFitsIn40Kilobytes()
+    {
+        var config = new TrafficDataConfig();
+        var map = MapGenerator.FromArea(config, 0, "train", MapKind.Straight, TrafficTestWorlds.Rectangle(-32, 32, -4, 4), []);
+        Assert.Equal(512 * 512, map.RoadPixels.Pixels);
+        Assert.Equal(512 * 512 / 8, map.RoadPixels.Bytes);
+        // The road |y| < 4 across the whole window: 64 of the 512 rows.
+        Assert.Equal(64 * 512, map.RoadPixels.CountSet());
+    }
+
+    [Fact]
     public void RastersAreStoredTopRowFirstLikeImages()
     {
         // Road only in the upper right quarter of the window.
