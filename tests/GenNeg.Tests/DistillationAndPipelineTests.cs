@@ -141,6 +141,28 @@ public class DistillationAndPipelineTests
         Assert.StartsWith("cannot resume: the config differs", changed.Message);
     }
 
+    [Fact]
+    public void Pipeline_measures_the_exact_nll_of_the_baseline_and_its_last_stage_only()
+    {
+        using var folder = new TempFolder();
+        var config = TestConfig.Parse(TinyPipeline, ["evaluate.likelihood=exact", "evaluate.likelihood_samples=20", "evaluate.ode_solver=fixed", "evaluate.ode_steps=4"]);
+        var run = folder.Combine("run");
+        var registries = Registries.CreateDefault();
+        new Pipeline(NullLoggerFactory.Instance, registries).Run(new PipelineRequest(config, run));
+
+        var recorded = Evaluation.Recorded(RunFolder.Open(run));
+        Assert.NotNull(recorded["baseline"].ExactNll);
+        Assert.Null(recorded["genneg-1"].ExactNll);
+        var last = recorded["distilled-1"].ExactNll;
+        Assert.NotNull(last);
+        Assert.Equal(20, last.Examples);
+        // The NLL added at the end is the one evaluate measures on request: its probes have their own seed.
+        var again = new Evaluation(NullLogger<Evaluation>.Instance, registries).Run(new EvaluationRequest(run, "distilled-1"));
+        Assert.Equal(last.Nats, again.ExactNll!.Nats);
+        var guided = new Evaluation(NullLogger<Evaluation>.Instance, registries).Run(new EvaluationRequest(run, "genneg-1"));
+        Assert.True(double.IsFinite(guided.ExactNll!.Nats));
+    }
+
     [Theory]
     [InlineData("ddim")]
     [InlineData("ancestral")]

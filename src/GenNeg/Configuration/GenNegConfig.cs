@@ -196,7 +196,11 @@ public sealed record EvaluateConfig : ICheckedSection
     /// <summary>Noise levels drawn per held-out example for the ELBO.</summary>
     [ValidRange(Min = 1)]
     public int ElboNoiseDraws { get; init; } = 16;
-    /// <summary>bound: the ELBO (DDPM: r-ELBO) only; exact: also the NLL from the probability-flow ODE (genneg evaluate --likelihood).</summary>
+    /// <summary>
+    /// bound: the ELBO (DDPM: r-ELBO) only; exact: also the NLL from the probability-flow ODE, measured by evaluate and
+    /// by pipeline for the baseline and its last stage (iterate, distill and rescale record the bound; a guided stack's
+    /// NLL costs minutes: evaluate --stage S --likelihood exact measures it on request).
+    /// </summary>
     public string Likelihood { get; init; } = Metrics.LikelihoodModes.Bound;
     /// <summary>Held-out points whose exact NLL is measured (the first ones of the validation set).</summary>
     [ValidRange(Min = 1)]

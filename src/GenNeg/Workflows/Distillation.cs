@@ -83,7 +83,7 @@ public sealed class Distillation
 
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
+            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         run.RecordStage(stage);
         return (stage, metrics);
     }

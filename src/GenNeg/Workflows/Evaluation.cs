@@ -111,7 +111,13 @@ public sealed class Evaluation
     /// Evaluates <paramref name="record"/> under the experiment's oracle, data and sampler. Samples are drawn under
     /// conditions from the held-out split (unseen maps), the likelihood figure is measured on held-out data.
     /// </summary>
-    public StageMetrics Evaluate(RunFolder run, Experiment experiment, StageRecord record, long samples, IWorkflowProgress? progress, CancellationToken cancellation)
+    /// <param name="exactLikelihood">
+    /// whether evaluate.likelihood: exact applies here: the probability-flow NLL costs minutes for a guided stack, so the
+    /// stages that iterate, distill and rescale add on their way get the bound only; evaluate and the end of a pipeline
+    /// (<see cref="AddExactLikelihood"/>) add the NLL
+    /// </param>
+    public StageMetrics Evaluate(RunFolder run, Experiment experiment, StageRecord record, long samples, IWorkflowProgress? progress,
+        CancellationToken cancellation, bool exactLikelihood = true)
     {
         if (samples < 1) throw new GenNegException($"the number of samples must be at least 1, got {samples}");
         // Every sample is kept until it is measured: refuse before hours of sampling what could never be held.
@@ -129,7 +135,7 @@ public sealed class Evaluation
         DeviceSelection.Synchronize(experiment.Device);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 
-        var metrics = Measure(run, experiment, stage, drawn, sampler.Steps, generator, samplingSeconds, clock, 0, cancellation);
+        var metrics = Measure(run, experiment, stage, drawn, sampler.Steps, generator, samplingSeconds, clock, 0, cancellation, exactLikelihood);
         logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
         return metrics;
     }
@@ -141,7 +147,7 @@ public sealed class Evaluation
     /// <param name="clock">running since the evaluation started here; Seconds is its time plus <paramref name="earlierSeconds"/></param>
     internal static StageMetrics Measure(
         RunFolder run, Experiment experiment, LoadedStage stage, DrawnSamples drawn, int samplingSteps, Generator generator, double samplingSeconds,
-        Stopwatch clock, double earlierSeconds, CancellationToken cancellation)
+        Stopwatch clock, double earlierSeconds, CancellationToken cancellation, bool exactLikelihood = true)
     {
         var config = experiment.Config;
         var data = experiment.Data;
@@ -162,7 +168,7 @@ public sealed class Evaluation
         var staging = StageSamples(run, experiment, record, drawn);
         try
         {
-            var exact = config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
+            var exact = exactLikelihood && config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
             var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
                 samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
                 infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact);
@@ -174,6 +180,23 @@ public sealed class Evaluation
         {
             RemoveStaging(staging);
         }
+    }
+
+    /// <summary>
+    /// Adds the probability-flow NLL to a stage's recorded figures when evaluate.likelihood is exact and they lack it;
+    /// the other figures stay as recorded. Returns the figures, or null when the stage has none recorded yet.
+    /// </summary>
+    public StageMetrics? AddExactLikelihood(RunFolder run, Experiment experiment, StageRecord record, CancellationToken cancellation)
+    {
+        if (!Recorded(run).TryGetValue(record.Name, out var recorded)) return null;
+        if (experiment.Config.Evaluate.Likelihood != LikelihoodModes.Exact || recorded.ExactNll is not null) return recorded;
+        var clock = Stopwatch.StartNew();
+        using var stage = LoadedStage.Load(run, experiment, record);
+        var nll = ExactNll(experiment, stage.Denoiser, cancellation);
+        var metrics = recorded with { ExactNll = nll, Seconds = recorded.Seconds + clock.Elapsed.TotalSeconds };
+        run.RecordMetrics(record.Name, metrics);
+        logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
+        return metrics;
     }
 
     /// <summary>The probability-flow NLL of the first evaluate.likelihood_samples held-out points, with probes of its own seed.</summary>

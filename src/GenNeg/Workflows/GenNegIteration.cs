@@ -92,7 +92,7 @@ public sealed class GenNegIteration
             settings.Head, importance);
         var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale, settings.GuidanceMaxSigma);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation);
+            .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         run.RecordStage(stage);
         return new IterationResult(stage, classifier, metrics);
     }

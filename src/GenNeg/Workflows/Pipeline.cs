@@ -1,4 +1,5 @@
 using GenNeg.Configuration;
+using GenNeg.Metrics;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
 using GenNeg.Runs;
@@ -51,10 +52,25 @@ public sealed class Pipeline
         if (config.Genneg.Iterations > 0 && Count(run, Distillation.StagePrefix) == 0)
             new Distillation(loggers, registries).Run(new DistillationRequest(request.RunPath, Overrides: [$"device={config.Device}"]), progress, cancellation);
 
+        AddExactLikelihoodOfTheLastStage(run, config, cancellation);
+
         var report = RunReport.Build(run, config, registries);
         var markdown = RunReport.Write(run, report, config, registries);
         logger.LogInformation("Report written to {Report}", run.PathOf(RunReport.MarkdownFile));
         return (report, markdown);
+    }
+
+    /// <summary>
+    /// With evaluate.likelihood: exact, the probability-flow NLL of the stage the pipeline ends with (the baseline's was
+    /// measured with its evaluation); the guided stacks' costs minutes each, so it is measured on request only
+    /// (evaluate --likelihood exact).
+    /// </summary>
+    private void AddExactLikelihoodOfTheLastStage(RunFolder run, GenNegConfig config, CancellationToken cancellation)
+    {
+        if (config.Evaluate.Likelihood != LikelihoodModes.Exact) return;
+        var (_, last, stageConfig, _) = Evaluation.Resolve(new EvaluationRequest(run.Root, Device: config.Device), registries);
+        using var experiment = Experiment.Open(stageConfig, registries);
+        new Evaluation(loggers.CreateLogger<Evaluation>(), registries).AddExactLikelihood(run, experiment, last, cancellation);
     }
 
     private static bool Has(string runPath, string stage) =>

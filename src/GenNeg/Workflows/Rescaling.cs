@@ -73,7 +73,7 @@ public sealed class Rescaling
         try
         {
             metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
-                .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation);
+                .Evaluate(run, experiment, stage, request.Samples ?? config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         }
         catch when (!folderExisted && Directory.Exists(folder))
         {
