@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace GenNeg.Tests;
 
-/// <summary>Issue 17: one writer per run folder, stage order, divergence, failed iterations, checksums, clear failures.</summary>
+/// <summary>Reliability: one writer per run folder, stage order, divergence, failed iterations, checksums, clear failures.</summary>
 public class ReliabilityTests
 {
     /// <summary>TinyRun plus settings for quick iterations.</summary>

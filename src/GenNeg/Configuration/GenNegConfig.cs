@@ -315,7 +315,7 @@ public sealed record ImportanceDrawingConfig
     /// <summary>
     /// Classifier training steps for a set drawn by SIS; empty for genneg.classifier.iterations. SIS keeps the full N + N
     /// where the standard drawing's late sets shrink to a few hundred, and spends far less time drawing them, so its
-    /// larger weighted set can take more steps in about the same time per iteration (README, SIS section).
+    /// larger weighted set can take more steps in about the same time per iteration (docs/results-checkerboard.md).
     /// </summary>
     [ValidRange(Min = 1)]
     public int? ClassifierIterations { get; init; }

@@ -8,7 +8,7 @@ namespace GenNeg.Diffusion;
 /// stay nearer the CPU and each slice's memory (a guided step keeps its activations for the input-gradient pass) is
 /// freed before the next. A sampler batch of 10,000 on the 256-wide networks makes 10 MB activations; slices of
 /// 2,048 rows make 2 MB, one core's L2 cache here. `genneg bench` measures the gain on every run ("speed-up of
-/// 2048-row slices"): 0.98-1.29x here, median 1.04x (README, Performance). Rows are independent, so the result is
+/// 2048-row slices"): 0.98-1.29x here, median 1.04x (docs/performance.md). Rows are independent, so the result is
 /// the same up to floating-point noise, and the sampler's random draws are untouched. The condition is sliced with
 /// the rows.
 /// </summary>

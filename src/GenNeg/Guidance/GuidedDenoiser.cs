@@ -13,7 +13,7 @@ namespace GenNeg.Guidance;
 /// eps' = eps - w sqrt(1 - abar_t) grad_{x_t} log C (Dhariwal &amp; Nichol 2021), so one wrapper guides every sampler of
 /// either formalism. One backward pass serves the whole stack, and no weight gradients are kept.
 /// Above <c>maxSigma</c> the stack adds nothing (D' = D) and is not evaluated: at high noise the true p(valid | x) is
-/// flat in x, so a classifier's gradient there is estimation noise, which sigma^2 magnifies (measured on traffic, README);
+/// flat in x, so a classifier's gradient there is estimation noise, which sigma^2 magnifies (measured on traffic, docs/results-traffic.md);
 /// in a batch of mixed noise levels only the rows at or below it go through the classifiers.
 /// Any sampler or metric takes it in place of the plain denoiser.
 /// </summary>

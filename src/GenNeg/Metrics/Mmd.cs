@@ -15,7 +15,7 @@ public readonly record struct MmdEstimate(double Value, double StandardError);
 /// The standard error is the jackknife's over pairs (x_i, y_i), leaving one pair out at a time (Arvesen 1969, consistent
 /// for non-degenerate U-statistics), computed from the kernel matrices' row sums; it needs m = n (else NaN). Near equal
 /// distributions the statistic is degenerate and the jackknife overstates its spread: on checkerboard samples of 3,000
-/// a side it reads 0.0028 where repeated draws scatter by 0.0003-0.0006 (README, Metrics).
+/// a side it reads 0.0028 where repeated draws scatter by 0.0003-0.0006 (docs/metrics.md).
 /// </summary>
 public static class Mmd
 {

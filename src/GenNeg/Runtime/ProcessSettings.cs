@@ -11,7 +11,7 @@ namespace GenNeg.Runtime;
 /// slivers in its per-thread cache, where they pin the space around each freed activation buffer. Freed buffers then
 /// never coalesce, so the heap grew by about 5 MB per training step (1 GB after 200 steps, with 77 MB in use) and
 /// every step touched fresh pages. With the thread cache off and the heap kept (not trimmed or mmapped per buffer)
-/// the resident size stays flat and page faults fall about 9-fold (see README, Performance). No buffer is mmapped, however
+/// the resident size stays flat and page faults fall about 9-fold (see docs/performance.md). No buffer is mmapped, however
 /// large: the traffic network's pair tensors at a 1,000-scene batch (37-75 MB) were, so every sampler step faulted its
 /// pages in afresh (on this VM the host hands them back), and drawing ran 2-3x slower. The heap is trimmed only beyond
 /// 4 GiB free, so a step's freed buffers are reused by the next one.
@@ -24,7 +24,7 @@ public static partial class ProcessSettings
     /// two cores each ran at 0.14x their speed alone (600 checkerboard training steps: 15.1 s alone, 111 s two at once).
     /// At 1,000 spins each ran at about 0.5x (31.9 s), and a whole run alone was no slower (paired: 14.4 s against 15.3 s),
     /// though bench's short in-process timings read up to 15 % slower; sleeping at once (OMP_WAIT_POLICY=PASSIVE) cost
-    /// 28 % alone. A GOMP_SPINCOUNT or OMP_WAIT_POLICY already in the environment is kept (see README, Sharing the machine).
+    /// 28 % alone. A GOMP_SPINCOUNT or OMP_WAIT_POLICY already in the environment is kept (see docs/performance.md).
     /// </summary>
     public const string SpinCount = "1000";
 
