@@ -31,7 +31,7 @@ public static class RealismHistograms
             var w1 = distances is not null && distances.TryGetValue(reference.Name, out var recorded) ? recorded : Wasserstein.Distance(reference.Values, drawn.Values);
             Panel(multiplot.GetPlot(i), reference, drawn, w1, stage, legend: i == 0);
         }
-        for (var i = panels.Count; i < rows * Columns; i++) multiplot.GetPlot(i).Layout.Frameless();
+        for (var i = panels.Count; i < rows * Columns; i++) { multiplot.GetPlot(i).Layout.Frameless(); multiplot.GetPlot(i).HideGrid(); }
         return multiplot.Render(Columns * panelWidth, rows * panelHeight).GetImageBytes(ImageFormat.Png);
     }
 

@@ -1,7 +1,6 @@
 using GenNeg.Domains.Traffic.Maps;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Operation.Distance;
 
 namespace GenNeg.Domains.Traffic.Realism;
 
@@ -13,11 +12,12 @@ public sealed class MapRealismIndex
 {
     private static readonly GeometryFactory Factory = new();
 
-    private readonly IndexedFacetDistance? edge;
     private readonly IndexedPointInAreaLocator area;
     private readonly RoadMap map;
-    /// <summary>Per lane its bounding box (min x, min y, max x, max y), to skip lanes farther than the best so far.</summary>
-    private readonly (double MinX, double MinY, double MaxX, double MaxY)[] laneBounds;
+    private readonly SegmentGrid? edges;
+    private readonly SegmentGrid? lanes;
+    /// <summary>Per lane segment, its lane and its two ends' directions of travel.</summary>
+    private readonly (int Lane, double StartHeading, double EndHeading)[] laneSegments;
 
     public MapRealismIndex(RoadMap map)
     {
@@ -30,9 +30,28 @@ public sealed class MapRealismIndex
         [
             new Coordinate(-inner, -inner), new Coordinate(inner, -inner), new Coordinate(inner, inner), new Coordinate(-inner, inner), new Coordinate(-inner, -inner),
         ]);
-        var edges = SafeOverlay.Overlay(map.DrivableArea.Boundary, window, NetTopologySuite.Operation.Overlay.SpatialFunction.Intersection);
-        edge = edges.IsEmpty ? null : new IndexedFacetDistance(edges);
-        laneBounds = map.Lanes.Select(l => (l.Path.Points.Min(p => p.X), l.Path.Points.Min(p => p.Y), l.Path.Points.Max(p => p.X), l.Path.Points.Max(p => p.Y))).ToArray();
+        var boundary = SafeOverlay.Overlay(map.DrivableArea.Boundary, window, NetTopologySuite.Operation.Overlay.SpatialFunction.Intersection);
+        var edgeSegments = new List<(double, double, double, double)>();
+        for (var i = 0; i < boundary.NumGeometries; i++)
+        {
+            if (boundary.GetGeometryN(i) is not LineString line) continue;
+            var points = line.Coordinates;
+            for (var k = 0; k + 1 < points.Length; k++) edgeSegments.Add((points[k].X, points[k].Y, points[k + 1].X, points[k + 1].Y));
+        }
+        edges = edgeSegments.Count > 0 ? new SegmentGrid(edgeSegments) : null;
+        var laneParts = new List<(double, double, double, double)>();
+        var tags = new List<(int, double, double)>();
+        for (var l = 0; l < map.Lanes.Count; l++)
+        {
+            var points = map.Lanes[l].Path.Points;
+            for (var k = 0; k + 1 < points.Count; k++)
+            {
+                laneParts.Add((points[k].X, points[k].Y, points[k + 1].X, points[k + 1].Y));
+                tags.Add((l, points[k].Heading, points[k + 1].Heading));
+            }
+        }
+        lanes = laneParts.Count > 0 ? new SegmentGrid(laneParts) : null;
+        laneSegments = [.. tags];
     }
 
     /// <summary>
@@ -41,32 +60,20 @@ public sealed class MapRealismIndex
     /// </summary>
     public double? SignedEdgeDistance(double x, double y)
     {
-        if (edge is null) return null;
-        var point = new Coordinate(x, y);
-        var distance = edge.Distance(Factory.CreatePoint(point));
-        return area.Locate(point) == Location.Exterior ? -distance : distance;
+        if (edges is null) return null;
+        var distance = Math.Sqrt(edges.Nearest(x, y).SquaredDistance);
+        // A point farther from the edge than half a pixel's diagonal is on the side of its pixel's centre, which the
+        // fine raster holds; only points nearer ask the exact polygon (the slower test).
+        var onRoad = distance > 0.75 * map.OracleFrame.Resolution ? map.IsRoad(x, y) : area.Locate(new Coordinate(x, y)) != Location.Exterior;
+        return onRoad ? distance : -distance;
     }
 
     /// <summary>The lane (index into the map's lanes) nearest (x, y) and its direction of travel at the nearest point; null when the map has no lanes.</summary>
     public (int Lane, double Heading)? NearestLane(double x, double y)
     {
-        var (bestLane, bestHeading, best) = (-1, 0.0, double.PositiveInfinity);
-        for (var l = 0; l < map.Lanes.Count; l++)
-        {
-            var bounds = laneBounds[l];
-            var (dx, dy) = (Math.Max(0, Math.Max(bounds.MinX - x, x - bounds.MaxX)), Math.Max(0, Math.Max(bounds.MinY - y, y - bounds.MaxY)));
-            if (dx * dx + dy * dy >= best) continue;
-            var points = map.Lanes[l].Path.Points;
-            for (var k = 0; k + 1 < points.Count; k++)
-            {
-                var (a, b) = (points[k], points[k + 1]);
-                var squared = Segments.SquaredDistance(x, y, a.X, a.Y, b.X, b.Y, out var t);
-                if (squared >= best) continue;
-                best = squared;
-                bestLane = l;
-                bestHeading = a.Heading + t * Math.IEEERemainder(b.Heading - a.Heading, 2 * Math.PI);
-            }
-        }
-        return bestLane < 0 ? null : (bestLane, bestHeading);
+        if (lanes is null) return null;
+        var (segment, _, t) = lanes.Nearest(x, y);
+        var (lane, start, end) = laneSegments[segment];
+        return (lane, start + t * Math.IEEERemainder(end - start, 2 * Math.PI));
     }
 }

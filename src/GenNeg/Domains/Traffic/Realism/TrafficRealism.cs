@@ -67,13 +67,7 @@ public static class TrafficRealism
                     laneCounts[lane.Lane]++;
                 }
             }
-            for (var i = 0; i < boxes.Count; i++)
-            {
-                var nearest = double.PositiveInfinity;
-                for (var j = 0; j < boxes.Count; j++)
-                    if (j != i) nearest = Math.Min(nearest, BoxGap.Between(boxes[i], boxes[j]));
-                if (boxes.Count > 1) gaps.Add(nearest);
-            }
+            if (boxes.Count > 1) gaps.AddRange(NearestGaps(boxes));
             foreach (var count in laneCounts) perLane.Add(count);
         }
         return
@@ -81,6 +75,26 @@ public static class TrafficRealism
             new(NearestGap, "m", [.. gaps]), new(RoadEdgeDistance, "m", [.. edges]), new(LaneHeading, "rad", [.. headings]),
             new(Speed, "m/s", [.. speeds]), new(VehiclesPerLane, "", [.. perLane]),
         ];
+    }
+
+    /// <summary>
+    /// Each box's gap to its nearest other box. A pair is measured only when it could beat the nearer of both boxes'
+    /// best so far: the gap is at least the centres' distance less both half-diagonals.
+    /// </summary>
+    private static double[] NearestGaps(List<OrientedBox> boxes)
+    {
+        var nearest = Enumerable.Repeat(double.PositiveInfinity, boxes.Count).ToArray();
+        var reach = boxes.Select(b => Math.Sqrt(b.Length * b.Length + b.Width * b.Width) / 2).ToArray();
+        for (var i = 0; i < boxes.Count; i++)
+            for (var j = i + 1; j < boxes.Count; j++)
+            {
+                var bound = Math.Sqrt(Math.Pow(boxes[i].X - boxes[j].X, 2) + Math.Pow(boxes[i].Y - boxes[j].Y, 2)) - reach[i] - reach[j];
+                if (bound >= Math.Max(nearest[i], nearest[j])) continue;
+                var gap = BoxGap.Between(boxes[i], boxes[j]);
+                nearest[i] = Math.Min(nearest[i], gap);
+                nearest[j] = Math.Min(nearest[j], gap);
+            }
+        return nearest;
     }
 
     /// <summary>The vehicle's box as the oracle reads it.</summary>
