@@ -80,7 +80,7 @@ public static class RealismHistograms
         var bins = edges.Length - 1;
         var counts = new double[bins];
         var width = edges[1] - edges[0];
-        foreach (var v in values) counts[Math.Clamp((int)Math.Floor((v - edges[0]) / width), 0, bins - 1)]++;
+        foreach (var v in values) counts[(int)Math.Clamp(Math.Floor((v - edges[0]) / width), 0, bins - 1)]++;
         for (var k = 0; k < bins; k++) counts[k] /= values.Length;
         return counts;
     }

@@ -77,4 +77,37 @@ public class TrafficRealismTests
         Assert.Equal([5.0], Values(features, TrafficRealism.Speed));
         Assert.Equal([1.0, 0], Values(features, TrafficRealism.VehiclesPerLane));
     }
+
+    [Fact]
+    public void A_vehicle_far_outside_the_window_is_measured_from_the_nearest_edge_and_lane()
+    {
+        // What a diverged model may put out: the nearest edge is y = 8 near the window's east end, the nearest lane
+        // point lane A's end (30, 2) seen from straight north of it.
+        using var scene = Scene((30, 1e7, Math.PI / 2, 0));
+        using var mapIndex = tensor(new long[] { 0 });
+        var features = TrafficRealism.Of([StraightRoad()], scene, mapIndex);
+        Assert.Equal(-(1e7 - 8), Values(features, TrafficRealism.RoadEdgeDistance).Single(), 3);
+        Assert.Equal(Math.PI / 2, Values(features, TrafficRealism.LaneHeading).Single(), 6);
+        Assert.Equal([1.0, 0], Values(features, TrafficRealism.VehiclesPerLane));
+    }
+
+    [Fact]
+    public void The_segment_grid_finds_the_segment_a_scan_of_all_of_them_finds()
+    {
+        // Every map kind's lanes, points inside, near and far outside the window.
+        var maps = MapGenerator.Generate(new TrafficDataConfig(), "validation", 0, 5, 3);
+        var random = new Random(4);
+        foreach (var map in maps)
+        {
+            var segments = map.Lanes.SelectMany(l => l.Path.Points.Zip(l.Path.Points.Skip(1), (a, b) => (a.X, a.Y, b.X, b.Y))).ToArray();
+            var grid = new SegmentGrid(segments);
+            for (var k = 0; k < 300; k++)
+            {
+                var scale = k % 10 == 0 ? 500 : 40;
+                var (x, y) = (scale * (2 * random.NextDouble() - 1), scale * (2 * random.NextDouble() - 1));
+                var scanned = segments.Min(s => Segments.SquaredDistance(x, y, s.Item1, s.Item2, s.Item3, s.Item4, out _));
+                Assert.Equal(scanned, grid.Nearest(x, y).SquaredDistance, 9);
+            }
+        }
+    }
 }

@@ -39,13 +39,16 @@ internal sealed class SegmentGrid
     /// <summary>The segment nearest (x, y), its squared distance, and the nearest point's share of the way from its start.</summary>
     public (int Segment, double SquaredDistance, double T) Nearest(double x, double y)
     {
-        var (column, row) = ((int)Math.Floor((x - minX) / CellSize), (int)Math.Floor((y - minY) / CellSize));
+        // The search starts from the grid cell nearest the point: a point outside the grid is at least as far from every
+        // cell as its projection onto the grid, which lies in that cell, so the rings' bounds below hold for it too
+        // (and a point a model put kilometres away costs no more than one inside).
+        var (column, row) = (Column(x), Row(y));
         var (best, bestSquared, bestT) = (-1, double.PositiveInfinity, 0.0);
-        // Rings beyond this one around the point's cell lie outside the grid whichever side the point is on.
-        var lastRing = Math.Max(Math.Max(Math.Abs(column), Math.Abs(columns - 1 - column)), Math.Max(Math.Abs(row), Math.Abs(rows - 1 - row)));
+        // Rings beyond this one around the start cell lie outside the grid.
+        var lastRing = Math.Max(Math.Max(column, columns - 1 - column), Math.Max(row, rows - 1 - row));
         for (var ring = 0; ring <= lastRing; ring++)
         {
-            // Cells of ring r are at least (r - 1) cells away from any point of the centre cell.
+            // Cells of ring r are at least (r - 1) cells away from any point of the start cell.
             var reach = Math.Max(0, ring - 1) * CellSize;
             if (best >= 0 && bestSquared <= reach * reach) break;
             for (var r = row - ring; r <= row + ring; r++)
@@ -67,7 +70,7 @@ internal sealed class SegmentGrid
         return (best, bestSquared, bestT);
     }
 
-    private int Column(double x) => Math.Clamp((int)Math.Floor((x - minX) / CellSize), 0, columns - 1);
+    private int Column(double x) => (int)Math.Clamp(Math.Floor((x - minX) / CellSize), 0, columns - 1);
 
-    private int Row(double y) => Math.Clamp((int)Math.Floor((y - minY) / CellSize), 0, rows - 1);
+    private int Row(double y) => (int)Math.Clamp(Math.Floor((y - minY) / CellSize), 0, rows - 1);
 }
