@@ -121,6 +121,8 @@ public class CliTests
 
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
         Assert.Equal(root.GetProperty("mmd").GetDouble(), metrics.RootElement.GetProperty("baseline").GetProperty("mmd").GetDouble());
+        // The checkerboard has no realism features, so its figures keep their keys.
+        Assert.False(metrics.RootElement.GetProperty("baseline").TryGetProperty("realism", out _));
 
         // Same seed, same numbers.
         var again = Run("evaluate", "--run", run, "--json");

@@ -53,4 +53,49 @@ public static class ReportTable
             "Step cost per classifier: what each classifier of a stack adds to that step, in steps of the same model unguided: (step - base step) / (classifiers x base step), as the paper reads its Table 4.",
         ];
     }
+
+    /// <summary>The realism features any stage has W1 distances for, in the order first recorded.</summary>
+    public static IReadOnlyList<string> RealismFeatures(RunReportData report) =>
+        report.Rows.SelectMany(r => r.Realism?.Keys ?? []).Distinct().ToList();
+
+    /// <summary>The realism table's header: the stage, then one W1 column per feature.</summary>
+    public static IReadOnlyList<string> RealismHeaders(RunReportData report) => ["stage", .. RealismFeatures(report).Select(f => $"W1 {f}")];
+
+    /// <summary>The rows of the realism table: each stage with realism figures, its W1 per feature ("-" where it has none).</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> RealismRows(RunReportData report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var features = RealismFeatures(report);
+        return report.Rows.Where(r => r.Realism is not null)
+            .Select(r => (IReadOnlyList<string>)[r.Stage, .. features.Select(f => r.Realism!.TryGetValue(f, out var w) ? w.ToString("G4", c) : "-")])
+            .ToList();
+    }
+
+    /// <summary>
+    /// Per feature, one line: how each later stage moves its W1 relative to the first stage with realism figures (the
+    /// baseline), as a percentage of the baseline's W1 (negative: closer to held-out data).
+    /// </summary>
+    public static IReadOnlyList<string> RealismChanges(RunReportData report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var rows = report.Rows.Where(r => r.Realism is not null).ToList();
+        if (rows.Count == 0) return [];
+        var baseline = rows[0];
+        var lines = new List<string>();
+        foreach (var feature in RealismFeatures(report))
+        {
+            if (!baseline.Realism!.TryGetValue(feature, out var reference)) continue;
+            var moves = rows.Skip(1).Where(r => r.Realism!.ContainsKey(feature)).Select(r =>
+            {
+                var w = r.Realism![feature];
+                return reference > 0 ? string.Create(c, $"{r.Stage} {(w - reference) / reference * 100:+0.0;-0.0;0.0} %") : string.Create(c, $"{r.Stage} {w - reference:+0.###;-0.###;0} (absolute)");
+            }).ToList();
+            lines.Add(string.Create(c, $"W1 {feature} relative to {baseline.Stage} ({reference:G4}): ") + (moves.Count > 0 ? string.Join(", ", moves) : "no other stage"));
+        }
+        return lines;
+    }
+
+    /// <summary>What the realism table holds, in one sentence.</summary>
+    public const string RealismNote =
+        "Realism: the Wasserstein-1 distance (integral of |F_data - F_samples|, in the feature's unit) between the distribution of each per-element feature over held-out data and over the stage's evaluation samples (lower is closer; the data set defines the features).";
 }

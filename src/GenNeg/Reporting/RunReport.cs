@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Metrics;
 using GenNeg.Reporting.TensorBoard;
 using GenNeg.Runs;
@@ -26,7 +27,8 @@ public sealed record ReportRow(
     IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
     double MmdStandardError = 0,
     Metrics.NllEstimate? ExactNll = null,
-    double? ClassifierStepCost = null);
+    double? ClassifierStepCost = null,
+    IReadOnlyDictionary<string, double>? Realism = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -38,7 +40,8 @@ public sealed record RunReportData(double Delta, int LatencyBatchSize, string Li
 
 /// <summary>
 /// report.md, report.html and report.json in the run folder, with PNGs in report/: a scatter per stage (infractions in red, the
-/// paper's Figure 3) and infraction rate, MMD and ELBO against stage (Figure 4). Built from metrics.json and each
+/// paper's Figure 3), infraction rate, MMD and ELBO against stage (Figure 4) and, for data sets with realism features,
+/// per stage the histograms of each feature for held-out data and the stage's samples. Built from metrics.json and each
 /// stage's saved evaluation samples, so it needs no sampling and can be rebuilt at any time.
 /// </summary>
 public static class RunReport
@@ -66,7 +69,7 @@ public static class RunReport
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
-            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i)));
+            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i), m.Realism));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
@@ -88,8 +91,11 @@ public static class RunReport
         FiniteFigures.Check(report, "report");
         run.EnsureFolder(FigureFolder);
         var scatters = new List<string>();
+        var realismFigures = new List<string>();
         using (var experiment = Experiment.Open(config with { Device = "cpu" }, registries))
         {
+            var realism = experiment.DataSet as IRealismFeatures;
+            var heldOut = realism?.RealismFeatures(experiment.Data, experiment.Data.Validation, experiment.Data.ValidationCondition);
             foreach (var row in report.Rows)
             {
                 using var saved = Evaluation.LoadSavedSamples(run, row.Stage);
@@ -98,14 +104,21 @@ public static class RunReport
                 var figure = $"{FigureFolder}/{row.Stage}.png";
                 AtomicFile.WriteAllBytes(run.PathOf(figure), experiment.DataSet.RenderSamples(experiment.Data, saved.Samples, saved.Condition, verdict, row.Stage));
                 scatters.Add(figure);
+                if (realism is null || heldOut is null) continue;
+                var histograms = RealismFigure(row.Stage);
+                AtomicFile.WriteAllBytes(run.PathOf(histograms),
+                    RealismHistograms.RenderPng(heldOut, realism.RealismFeatures(experiment.Data, saved.Samples, saved.Condition), row.Realism, row.Stage));
+                realismFigures.Add(histograms);
             }
         }
         AtomicFile.WriteAllBytes(run.PathOf(MetricsFigure), StageMetricsPlot.RenderPng(report.Rows, report.LikelihoodTitle));
         AtomicFile.WriteAllText(run.PathOf(JsonFile), JsonSerializer.Serialize(report, RunManifest.Json));
-        var markdown = Markdown(report, scatters);
+        var markdown = Markdown(report, scatters, realismFigures);
         AtomicFile.WriteAllText(run.PathOf(MarkdownFile), markdown);
-        var figures = new[] { MetricsFigure }.Concat(scatters).Select(f => (Path.GetFileNameWithoutExtension(f), File.ReadAllBytes(run.PathOf(f)))).ToList();
-        AtomicFile.WriteAllText(run.PathOf(HtmlFile), RunReportHtml.Render(report, figures, File.ReadAllText(run.ConfigPath)));
+        static List<(string, byte[])> Pictures(RunFolder run, IEnumerable<string> files) =>
+            files.Select(f => (Path.GetFileNameWithoutExtension(f), File.ReadAllBytes(run.PathOf(f)))).ToList();
+        AtomicFile.WriteAllText(run.PathOf(HtmlFile),
+            RunReportHtml.Render(report, Pictures(run, scatters.Prepend(MetricsFigure)), File.ReadAllText(run.ConfigPath), Pictures(run, realismFigures)));
         if (config.Tensorboard.Enabled)
             TensorBoardStageSummary.Write(run, report, scatters.ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => f), MetricsFigure);
         return markdown;
@@ -130,7 +143,26 @@ public static class RunReport
         text.AppendLine();
     }
 
-    private static string Markdown(RunReportData report, IReadOnlyList<string> scatters)
+    /// <summary>Where a stage's realism histograms are drawn, relative to the run folder.</summary>
+    public static string RealismFigure(string stage) => $"{FigureFolder}/{stage}-realism.png";
+
+    /// <summary>The W1 per realism feature and stage, with how each stage moves it from the baseline, when any stage has them.</summary>
+    private static void AppendRealism(StringBuilder text, RunReportData report)
+    {
+        var rows = ReportTable.RealismRows(report);
+        if (rows.Count == 0) return;
+        var c = CultureInfo.InvariantCulture;
+        var headers = ReportTable.RealismHeaders(report);
+        text.AppendLine(ReportTable.RealismNote).AppendLine();
+        text.AppendLine(c, $"| {string.Join(" | ", headers.Select(MarkdownText))} |");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", headers.Count - 1)));
+        foreach (var row in rows) text.AppendLine(c, $"| {string.Join(" | ", row.Select(MarkdownText))} |");
+        text.AppendLine();
+        foreach (var line in ReportTable.RealismChanges(report)) text.AppendLine(c, $"- {MarkdownText(line)}");
+        text.AppendLine();
+    }
+
+    private static string Markdown(RunReportData report, IReadOnlyList<string> scatters, IReadOnlyList<string> realismFigures)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -140,10 +172,14 @@ public static class RunReport
         foreach (var r in report.Rows) text.AppendLine(c, $"| {string.Join(" | ", ReportTable.Cells(r, ReportTable.WithNll(report)).Select(MarkdownText))} |");
         text.AppendLine();
         AppendBreakdown(text, report.Rows);
+        AppendRealism(text, report);
         foreach (var note in ReportTable.Notes(report)) text.AppendLine(c, $"- {note}");
         text.AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();
         foreach (var figure in scatters)
+            text.AppendLine(c, $"![{MarkdownText(Path.GetFileNameWithoutExtension(figure))}]({string.Join('/', figure.Split('/').Select(Uri.EscapeDataString))})");
+        if (realismFigures.Count > 0) text.AppendLine();
+        foreach (var figure in realismFigures)
             text.AppendLine(c, $"![{MarkdownText(Path.GetFileNameWithoutExtension(figure))}]({string.Join('/', figure.Split('/').Select(Uri.EscapeDataString))})");
         return text.ToString();
     }

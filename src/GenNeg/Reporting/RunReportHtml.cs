@@ -26,7 +26,9 @@ public static class RunReportHtml
 
     /// <param name="figures">pictures as (caption, PNG bytes); the first is shown wide</param>
     /// <param name="configYaml">the run's resolved config.yaml</param>
-    public static string Render(RunReportData report, IReadOnlyList<(string Caption, byte[] Png)> figures, string configYaml)
+    /// <param name="realismFigures">the stages' realism histograms, shown wide under the realism table</param>
+    public static string Render(RunReportData report, IReadOnlyList<(string Caption, byte[] Png)> figures, string configYaml,
+        IReadOnlyList<(string Caption, byte[] Png)>? realismFigures = null)
     {
         var c = CultureInfo.InvariantCulture;
         var html = new StringBuilder();
@@ -52,6 +54,23 @@ public static class RunReportHtml
                                $"<figcaption>{Encode(caption)}</figcaption></figure>");
         }
         html.AppendLine("</div>");
+
+        var realismRows = ReportTable.RealismRows(report);
+        if (realismRows.Count > 0)
+        {
+            html.AppendLine("<h2>Realism</h2>");
+            html.AppendLine(c, $"<p>{Encode(ReportTable.RealismNote)}</p>");
+            html.AppendLine("<table><thead><tr>");
+            foreach (var header in ReportTable.RealismHeaders(report)) html.Append(c, $"<th>{Encode(header)}</th>");
+            html.AppendLine("</tr></thead><tbody>");
+            foreach (var row in realismRows) html.AppendLine(c, $"<tr>{string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
+            html.AppendLine("</tbody></table><ul>");
+            foreach (var line in ReportTable.RealismChanges(report)) html.AppendLine(c, $"<li>{Encode(line)}</li>");
+            html.AppendLine("</ul><div class=\"figures\">");
+            foreach (var (caption, png) in realismFigures ?? [])
+                html.AppendLine(c, $"<figure class=\"wide\"><img alt=\"{Encode(caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{Encode(caption)}</figcaption></figure>");
+            html.AppendLine("</div>");
+        }
 
         html.AppendLine("<h2>Resolved config</h2>");
         html.AppendLine(c, $"<pre>{Encode(configYaml)}</pre>");

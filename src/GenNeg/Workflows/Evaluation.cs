@@ -22,7 +22,8 @@ namespace GenNeg.Workflows;
 /// named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
 /// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 of the data set's distance features (by default the flattened samples) with its standard error (see
 /// <see cref="Mmd"/>); exact_nll, when evaluate.likelihood is exact, the NLL from the probability-flow ODE
-/// (<see cref="ProbabilityFlowLikelihood"/>).
+/// (<see cref="ProbabilityFlowLikelihood"/>); realism, when the data set has realism features (<see cref="IRealismFeatures"/>),
+/// the Wasserstein-1 distance per feature between held-out data and the samples (<see cref="RealismDistances"/>).
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
@@ -40,7 +41,8 @@ public sealed record StageMetrics(
     double? ElementInfractionRate = null,
     IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
     double MmdStandardError = 0,
-    NllEstimate? ExactNll = null)
+    NllEstimate? ExactNll = null,
+    IReadOnlyDictionary<string, double>? Realism = null)
 {
     /// <summary>The figures in one line, as the commands print them.</summary>
     public string Summary =>
@@ -161,6 +163,7 @@ public sealed class Evaluation
         using var generatedPoints = experiment.DataSet.DistanceFeatures(data, drawn.Samples[..(int)mmdCount]);
         using var heldOutPoints = experiment.DataSet.DistanceFeatures(data, data.Validation[..(int)mmdCount]);
         var mmd = Mmd.Estimate(generatedPoints, heldOutPoints, config.Evaluate.MmdBandwidths);
+        var realism = experiment.DataSet is IRealismFeatures features ? RealismDistances.Measure(features, data, drawn.Samples, drawn.Condition) : null;
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
         // The samples are written beside the stage's folder first and moved in only once metrics.json holds the new
@@ -171,7 +174,7 @@ public sealed class Evaluation
             var exact = exactLikelihood && config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
             var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
                 samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
-                infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact);
+                infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact, realism);
             run.RecordMetrics(record.Name, metrics);
             CommitSamples(run, record, staging);
             return metrics;

@@ -1,4 +1,9 @@
+using System.Text.Json;
 using GenNeg.Configuration;
+using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Realism;
+using GenNeg.Metrics;
+using GenNeg.Reporting;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -57,5 +62,30 @@ public class TrafficPipelineTests
         Assert.Equal(128 * 2, scenes.Count);
         Assert.All(scenes, row => Assert.Equal("evaluation", row.Split));
         Assert.Equal(report.Rows[1].InfractionRate, scenes.GroupBy(r => r.Scene).Count(g => g.Any(r => r.Collision || r.Offroad)) / 128.0, 1e-12);
+
+        // Every stage records the W1 of each realism feature in metrics.json, the same as measured again from its saved
+        // samples (all 128 are kept) against the held-out scenes; the report shows them with the histograms.
+        string[] features = [TrafficRealism.NearestGap, TrafficRealism.RoadEdgeDistance, TrafficRealism.LaneHeading, TrafficRealism.Speed, TrafficRealism.VehiclesPerLane];
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        var dataSet = new TrafficDataSet();
+        using var data = dataSet.Load(config.Data);
+        foreach (var row in report.Rows)
+        {
+            var recorded = metrics.RootElement.GetProperty(row.Stage).GetProperty("realism");
+            Assert.Equal(features, recorded.EnumerateObject().Select(p => p.Name));
+            using var saved = Evaluation.LoadSavedSamples(Runs.RunFolder.Open(run), row.Stage)!;
+            var again = RealismDistances.Measure(dataSet, data, saved.Samples, saved.Condition);
+            foreach (var feature in features)
+            {
+                Assert.Equal(again[feature], recorded.GetProperty(feature).GetDouble(), 9);
+                Assert.Equal(again[feature], row.Realism![feature], 9);
+                Assert.True(again[feature] > 0, $"{row.Stage} {feature}: a barely trained model matches the data exactly");
+            }
+            Assert.True(File.Exists(Path.Combine(run, RunReport.RealismFigure(row.Stage))), row.Stage);
+        }
+        Assert.Contains("| stage | W1 nearest\\_gap | W1 road\\_edge\\_distance |", markdown);
+        Assert.Contains("W1 speed relative to baseline", markdown);
+        Assert.Contains("<h2>Realism</h2>", File.ReadAllText(Path.Combine(run, "report.html")));
+        ((TrafficWorld)data.World!).Dispose();
     }
 }

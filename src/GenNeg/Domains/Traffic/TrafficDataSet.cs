@@ -4,6 +4,7 @@ using GenNeg.Domains.Traffic.Export;
 using GenNeg.Domains.Traffic.Maps;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Domains.Traffic.Pictures;
+using GenNeg.Domains.Traffic.Realism;
 using GenNeg.Domains.Traffic.Scenes;
 using GenNeg.Oracles;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace GenNeg.Domains.Traffic;
 /// "map" (uint8 [N, 1, H, W], the map's road coverage at data.traffic.raster_resolution, 255 = road) and "map_index"
 /// (int64 [N]); one label per vehicle. Its <see cref="TrafficWorld"/> holds the maps and the feature scaling.
 /// </summary>
-public sealed class TrafficDataSet : IDataSet
+public sealed class TrafficDataSet : IDataSet, IRealismFeatures
 {
     public const string DataSetName = "traffic";
     public const string MapKey = "map";
@@ -104,6 +105,14 @@ public sealed class TrafficDataSet : IDataSet
         }
         TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(splits, metres, condition[TrafficOracle.MapIndexKey], verdict));
         TrafficMapGeoJson.Write(MapsPathBeside(path), world.Maps);
+    }
+
+    /// <summary>The per-vehicle distributions of <see cref="TrafficRealism"/>.</summary>
+    public IReadOnlyList<RealismFeature> RealismFeatures(DataSplit data, Tensor samples, Condition condition)
+    {
+        var world = WorldOf(data);
+        using var metres = world.Scaling.Denormalise(samples.detach().cpu());
+        return TrafficRealism.Of(world.Maps, metres, condition[TrafficOracle.MapIndexKey], condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null);
     }
 
     public static string MapsPathBeside(string scenesPath) =>

@@ -52,16 +52,21 @@ public readonly record struct OrientedBox(double X, double Y, double Length, dou
     /// Separating-axis test (the boxes' own 4 axes suffice for rectangles): the boxes overlap by more than
     /// <paramref name="tolerance"/> metres of penetration. The scene generator's scalar twin of the oracle's batched test.
     /// </summary>
-    public bool Overlaps(OrientedBox other, double tolerance = 0)
+    public bool Overlaps(OrientedBox other, double tolerance = 0) => Penetration(other) > tolerance;
+
+    /// <summary>
+    /// The penetration depth of the two boxes when positive (the least overlap along the 4 box axes); otherwise minus
+    /// the gap along the best separating axis.
+    /// </summary>
+    public double Penetration(OrientedBox other)
     {
         var (ci, si, cj, sj) = (Math.Cos(Heading), Math.Sin(Heading), Math.Cos(other.Heading), Math.Sin(other.Heading));
         var (dx, dy) = (other.X - X, other.Y - Y);
         var cosDiff = Math.Abs(ci * cj + si * sj);
         var sinDiff = Math.Abs(si * cj - ci * sj);
         var (ai, bi, aj, bj) = (Length / 2, Width / 2, other.Length / 2, other.Width / 2);
-        var margin = Math.Min(
+        return Math.Min(
             Math.Min(ai + aj * cosDiff + bj * sinDiff - Math.Abs(dx * ci + dy * si), bi + aj * sinDiff + bj * cosDiff - Math.Abs(-dx * si + dy * ci)),
             Math.Min(aj + ai * cosDiff + bi * sinDiff - Math.Abs(dx * cj + dy * sj), bj + ai * sinDiff + bi * cosDiff - Math.Abs(-dx * sj + dy * cj)));
-        return margin > tolerance;
     }
 }
