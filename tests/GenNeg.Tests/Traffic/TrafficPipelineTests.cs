@@ -86,6 +86,5 @@ public class TrafficPipelineTests
         Assert.Contains("| stage | W1 nearest\\_gap | W1 road\\_edge\\_distance |", markdown);
         Assert.Contains("W1 speed relative to baseline", markdown);
         Assert.Contains("<h2>Realism</h2>", File.ReadAllText(Path.Combine(run, "report.html")));
-        ((TrafficWorld)data.World!).Dispose();
     }
 }
