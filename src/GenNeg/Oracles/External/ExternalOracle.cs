@@ -149,7 +149,7 @@ public sealed class ExternalOracle : IOracle, IDisposable
         catch (AggregateException e)
         {
             var cause = e.Flatten().InnerExceptions.FirstOrDefault(x => x is ProtocolException) ?? e.Flatten().InnerExceptions[0];
-            throw ExitedOr(cause is ProtocolException ? cause.Message : $"talking to it failed: {cause.Message}");
+            throw cause is ProtocolException ? ExitedOr(cause.Message, afterProblem: true) : ExitedOr($"talking to it failed: {cause.Message}");
         }
         if (reply is null) throw ExitedOr("it closed its stdout without answering");
         return Verdict(reply, batch, samples.device);
@@ -225,12 +225,15 @@ public sealed class ExternalOracle : IOracle, IDisposable
 
     private static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
-    /// <summary>The failure for an exchange that broke: the program's exit when it has exited, else <paramref name="problem"/>.</summary>
-    private GenNegException ExitedOr(string problem)
+    /// <summary>
+    /// The failure for an exchange that broke: the program's exit when it has exited (after <paramref name="problem"/> when
+    /// that says what it wrote), else <paramref name="problem"/>.
+    /// </summary>
+    private GenNegException ExitedOr(string problem, bool afterProblem = false)
     {
-        if (process.WaitForExit(TimeSpan.FromSeconds(1)))
-            return Fail($"it exited with code {process.ExitCode} before answering{(problem.StartsWith("it closed", StringComparison.Ordinal) ? "" : $" ({problem})")}");
-        return Fail(problem);
+        // A program that broke the exchange by exiting is given a moment to be seen to have exited.
+        if (!process.WaitForExit(TimeSpan.FromMilliseconds(afterProblem ? 100 : 1000))) return Fail(problem);
+        return Fail(afterProblem ? $"{problem}; then it exited with code {process.ExitCode}" : $"it exited with code {process.ExitCode} before answering");
     }
 
     /// <summary>Stops the program and records the one-line failure (repeated by any later call) with its stderr's last lines.</summary>
