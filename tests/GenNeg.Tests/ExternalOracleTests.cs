@@ -233,6 +233,19 @@ public class ExternalOracleTests
     }
 
     [PythonFact]
+    public void Bench_times_the_external_oracle_against_the_configured_one()
+    {
+        var config = ConfigLoader.Parse("oracle: checkerboard", Registries.CreateDefault().ConfigSchema,
+            [$"external_oracle.command=[{Python.Executable}, {Python.Sample("identity_oracle.py")}]"]);
+        var figures = Benchmarks.Benchmark.ExternalOracleFigures(config, Registries.CreateDefault());
+        Assert.Equal(3, figures.Count);
+        Assert.StartsWith("oracle checkerboard, 1,000-sample batch", figures[0].Name);
+        Assert.Contains("identity_oracle.py', 1,000-sample batch", figures[1].Name);
+        Assert.All(figures.Take(2), f => Assert.True(f.Value > 0 && f.Unit == "ms", f.ToString()));
+        Assert.Equal(figures[1].Value - figures[0].Value, figures[2].Value, 9);
+    }
+
+    [PythonFact]
     public void Disposing_closes_stdin_and_the_program_exits_by_itself()
     {
         using var folder = new TempFolder();
