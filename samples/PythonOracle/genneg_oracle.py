@@ -8,6 +8,7 @@ name (uint16 length + UTF-8) and its .npy bytes (uint64 length + a .npy file). s
     serve(lambda request: request["samples"][:, 0] > 0)   # valid iff x0 > 0
 """
 import io
+import signal
 import struct
 import sys
 
@@ -59,6 +60,9 @@ def serve(judge):
     [B, *E] when the samples have elements) and returns the validity [B] or [B, *E] (bool, integer or float 0/1),
     or a dict {"valid": ..., "reason": ...} whose other entries are per-reason infraction flags shaped like "valid".
     """
+    # Ctrl+C in a terminal reaches this program too: GenNeg lets the batch in flight finish, keeps what it drew and then
+    # closes stdin, so the oracle answers on and exits at the end of its input rather than at the keypress.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     # A stray print() would corrupt the replies: everything printed goes to stderr, which GenNeg shows on failure.
     sys.stdout = sys.stderr
@@ -69,6 +73,6 @@ def serve(judge):
                 return
             verdict = judge(request)
             write_message(replies, verdict if isinstance(verdict, dict) else {"valid": verdict})
-    except (KeyboardInterrupt, BrokenPipeError):
-        # GenNeg was interrupted or has gone: nothing left to answer.
+    except BrokenPipeError:
+        # GenNeg has gone: nothing left to answer.
         return

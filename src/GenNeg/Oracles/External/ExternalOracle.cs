@@ -143,7 +143,8 @@ public sealed class ExternalOracle : IOracle, IDisposable
         try
         {
             if (!exchange.Wait(TimeSpan.FromSeconds(config.TimeoutSeconds)))
-                throw Fail($"it gave no answer within {config.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s (external_oracle.timeout_seconds)");
+                throw Fail($"it gave no answer within {config.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s (external_oracle.timeout_seconds; " +
+                    "an iterate run again with a larger one resumes where this stopped)");
             reply = exchange.Result;
         }
         catch (AggregateException e)
