@@ -263,7 +263,7 @@ public sealed class ExternalOracle : IOracle, IDisposable
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             process.WaitForExit(TimeSpan.FromSeconds(5));
         }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception or SystemException)
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {
             // Already gone: nothing to stop.
         }
