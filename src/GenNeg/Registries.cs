@@ -9,6 +9,7 @@ using GenNeg.Domains.Traffic.Model;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Networks;
 using GenNeg.Oracles;
+using GenNeg.Oracles.External;
 
 namespace GenNeg;
 
@@ -52,6 +53,7 @@ public sealed class Registries
         registries.Backbones.Register(MotionTransformer.BackboneName, spec => new MotionTransformer(spec));
         registries.DataSets.Register(new CheckerboardDataSet());
         registries.Oracles.Register("checkerboard", () => new CheckerboardOracle());
+        registries.Oracles.Register(ExternalOracle.OracleName, (data, config) => new ExternalOracle(config.ExternalOracle, data));
         registries.DataSets.Register(new TrafficDataSet());
         registries.Oracles.Register(TrafficOracle.OracleName, data => new TrafficOracle(
             data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic")));

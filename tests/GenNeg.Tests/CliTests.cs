@@ -69,7 +69,7 @@ public class CliTests
         AssertOneLineError(["train-baseline", "--config", config, "--run", run, "--set", "train.iterations=lots"],
             "config key 'train.iterations' must be a whole number, got 'lots'");
         AssertOneLineError(["train-baseline", "--config", config, "--run", run, "--set", "oracle=ring"],
-            "unknown oracle 'ring'; known oracles: checkerboard, ground_penetration, traffic");
+            "unknown oracle 'ring'; known oracles: checkerboard, external, ground_penetration, traffic");
         AssertOneLineError(["train-baseline", "--run", run],
             "--config is required for a new run (with --resume the run's own config.yaml is used)");
         AssertOneLineError(["evaluate", "--run", folder.Combine("nowhere")],

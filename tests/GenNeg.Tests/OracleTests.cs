@@ -49,6 +49,6 @@ public class OracleTests
         registry.Register("mine", () => new CheckerboardOracle());
         Assert.NotNull(registry.Resolve("mine", data));
         var error = Assert.Throws<GenNegException>(() => registry.Resolve("ring", data));
-        Assert.Equal("unknown oracle 'ring'; known oracles: checkerboard, ground_penetration, mine, traffic", error.Message);
+        Assert.Equal("unknown oracle 'ring'; known oracles: checkerboard, external, ground_penetration, mine, traffic", error.Message);
     }
 }

@@ -238,7 +238,7 @@ public class ReliabilityTests
         using var folder = new TempFolder();
         var run = TrainedRun(folder);
         var result = Cli("iterate", "--run", run, "--oracle", "nosuch");
-        Assert.Equal("error: unknown oracle 'nosuch'; known oracles: checkerboard, ground_penetration, traffic", ErrorLine(result.Error));
+        Assert.Equal("error: unknown oracle 'nosuch'; known oracles: checkerboard, external, ground_penetration, traffic", ErrorLine(result.Error));
         Assert.False(Directory.Exists(Path.Combine(run, "genneg-1")));
         var stage = Cli("iterate", "--run", run, "--stage", "nosuch");
         Assert.Equal(2, stage.Code);

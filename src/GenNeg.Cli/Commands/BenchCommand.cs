@@ -20,6 +20,11 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => 1,
     };
     private readonly Option<bool> trainingOnly = new("--training-only") { Description = "Time the training loop only (what each of --processes runs)" };
+    private readonly Option<bool> externalOracle = new("--external-oracle")
+    {
+        Description = "Time only the oracles on 1,000-sample batches: the config's oracle against the program of external_oracle.command " +
+            "(e.g. --set 'external_oracle.command=[python3, samples/PythonOracle/identity_oracle.py]'), to show the protocol's cost",
+    };
 
     public BenchCommand(CliEnvironment environment)
         : base("bench", "Measure this machine: matmul roofline, training and sampling throughput, classifier cost, drawing rate, peak memory.")
@@ -31,6 +36,7 @@ internal sealed class BenchCommand : Command
         Options.Add(device);
         Options.Add(processes);
         Options.Add(trainingOnly);
+        Options.Add(externalOracle);
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
             var processCount = parse.GetValue(processes);
@@ -43,6 +49,16 @@ internal sealed class BenchCommand : Command
             void Print(BenchmarkFigure f) => environment.Output.WriteLine($"{f.Name,-58} {f.Value,12:G5} {f.Unit}");
             var runFolder = parse.GetValue(run) is { } runPath ? RunFolder.Open(runPath) : null;
             var benchmark = new Benchmark(settings, environment.Registries);
+            if (parse.GetValue(externalOracle))
+            {
+                if (parse.GetValue(trainingOnly) || processCount > 1 || parse.GetValue(run) is not null)
+                    throw new GenNegException("--external-oracle times the oracles only; leave out --training-only, --processes and --run");
+                var oracleFigures = Benchmark.ExternalOracleFigures(settings, environment.Registries);
+                foreach (var figure in oracleFigures) Print(figure);
+                if (parse.GetValue(json) is { } oraclePath)
+                    AtomicFile.WriteAllText(oraclePath, JsonSerializer.Serialize(oracleFigures, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                return ExitCodes.Success;
+            }
             var figures = parse.GetValue(trainingOnly)
                 ? [new BenchmarkFigure(Benchmark.SpinCountFigure, Runtime.ProcessSettings.OpenMpSpinCount, ""),
                    new BenchmarkFigure(TrainingLoopFigure, benchmark.TrainingLoopRate(), "it/s")]

@@ -220,6 +220,14 @@ public static class ConfigLoader
                     throw ConfigKey.Error(key, $"lists {sequence.Children.Count:N0} numbers; at most {MaxListLength:N0}");
                 return sequence.Children.Select((item, i) => (double)ConvertScalar(typeof(double), item, $"{key}[{i}]")).ToArray();
             }
+            if (type == typeof(IReadOnlyList<string>))
+            {
+                if (node is not YamlSequenceNode sequence)
+                    throw ConfigKey.Error(key, "must be a list of words, e.g. [python3, oracle.py]");
+                if (sequence.Children.Count > MaxListLength)
+                    throw ConfigKey.Error(key, $"lists {sequence.Children.Count:N0} words; at most {MaxListLength:N0}");
+                return sequence.Children.Select((item, i) => (string)ConvertScalar(typeof(string), item, $"{key}[{i}]")).ToArray();
+            }
             // An optional number: empty (or null, ~) leaves it unset.
             if (Nullable.GetUnderlyingType(type) is { } inner)
                 return node is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ConvertScalar(inner, node, key);

@@ -72,6 +72,7 @@ public static class ConfigReference
         null => "(empty)",
         "" => "''",
         IReadOnlyList<double> list => $"`[{string.Join(", ", list.Select(ConfigKey.Format))}]`",
+        IReadOnlyList<string> words => $"`[{string.Join(", ", words)}]`",
         bool flag => flag ? "`true`" : "`false`",
         double number => $"`{ConfigKey.Format(number)}`",
         IFormattable number => $"`{number.ToString(null, System.Globalization.CultureInfo.InvariantCulture)}`",

@@ -27,6 +27,7 @@ public static class ConfigTree
             : type == typeof(double) ? "a number"
             : type == typeof(bool) ? "true or false"
             : type == typeof(IReadOnlyList<double>) ? "a list of numbers"
+            : type == typeof(IReadOnlyList<string>) ? "a list of words"
             : "text";
     }
 
@@ -48,6 +49,7 @@ public static class ConfigTree
             {
                 null => new YamlScalarNode(),
                 IReadOnlyList<double> list => new YamlSequenceNode(list.Select(v => Scalar(v))),
+                IReadOnlyList<string> words => new YamlSequenceNode(words.Select(w => Scalar(w))),
                 _ when IsSection(value.GetType()) => ToNode(value),
                 _ => Scalar(value),
             });

@@ -46,6 +46,7 @@ public static class ConfigValidator
         // Data set, oracle and backbone names are checked against the registries when a workflow opens the experiment,
         // so that names registered by user code are accepted.
         foreach (var (key, value, names) in Choices) ConfigKey.OneOf(key, value(c), names);
+        c.ExternalOracle.CheckNamed(c.Oracle, "external_oracle");
 
         if (c.Model.Prediction != DdpmFormalism.EpsilonPrediction && c.Model.Formalism != DdpmFormalism.Name)
             throw ConfigKey.Error("model.prediction", $"({c.Model.Prediction}) applies to the ddpm formalism only; model.formalism is {c.Model.Formalism}");

@@ -9,7 +9,7 @@ public sealed record GenNegConfig
     /// <summary>Seed of model initialisation, training noise and sampling.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Name of the oracle that labels samples valid (1) or infractions (0).</summary>
+    /// <summary>Name of the oracle that labels samples valid (1) or infractions (0); external: a program in any language (external_oracle).</summary>
     public string Oracle { get; init; } = "checkerboard";
 
     /// <summary>
@@ -28,6 +28,7 @@ public sealed record GenNegConfig
     public TrainConfig Distill { get; init; } = new() { Iterations = 250_000 };
     public ReportConfig Report { get; init; } = new();
     public TensorboardConfig Tensorboard { get; init; } = new();
+    public Oracles.External.ExternalOracleConfig ExternalOracle { get; init; } = new();
 }
 
 /// <summary>TensorBoard event files under the run's tensorboard/ folder (training curves, drawing, stage figures and pictures).</summary>

@@ -47,6 +47,20 @@ public sealed class DataSplit : IDisposable
 
     public bool IsConditional => !TrainCondition.IsEmpty;
 
+    /// <summary>Samples [B, *S] in the data's own units (<see cref="IRealUnits"/>); a copy of them when the world has no other units.</summary>
+    public Tensor ToRealUnits(Tensor samples) => World is IRealUnits units ? units.ToRealUnits(samples) : samples.clone();
+
+    /// <summary>
+    /// Which elements [B, *E] of samples with <paramref name="condition"/> exist: the world's mask when it has one, else
+    /// all of them; null for samples without elements (<see cref="ElementShape"/> empty).
+    /// </summary>
+    public Tensor? ElementMask(Condition condition, long batch, Device device)
+    {
+        if (ElementShape.Length == 0) return null;
+        return (World as IRealUnits)?.ElementMask(condition)?.to(ScalarType.Bool)
+            ?? ones([batch, .. ElementShape], dtype: ScalarType.Bool, device: device);
+    }
+
     /// <summary>The same data on <paramref name="device"/>; the CPU copy stays with this object.</summary>
     public DataSplit To(Device device) => device.type == DeviceType.CPU && Train.device_type == DeviceType.CPU
         ? this

@@ -8,6 +8,9 @@ namespace GenNeg.Data;
 /// <summary>An array read from a .npy file: its shape and its values in C order, as float32.</summary>
 public sealed record NpyArray(long[] Shape, float[] Values);
 
+/// <summary>An array read from .npy bytes with its values left as they were stored: its shape, dtype ('|b1', '&lt;i8', ...) and bytes in C order.</summary>
+public sealed record NpyRaw(long[] Shape, string Descr, byte[] Data);
+
 /// <summary>
 /// NumPy's .npy format (numpy.lib.format, versions 1.0-3.0): the magic "\x93NUMPY", a major and minor version byte,
 /// the header length (uint16 little-endian in 1.0, uint32 in 2.0 and 3.0), then a Python dict literal with 'descr',
@@ -35,7 +38,49 @@ public static partial class NpyFile
 
     public static NpyArray Parse(byte[] bytes, string source)
     {
-        GenNegException Bad(string what) => new($"'{source}' is not a readable .npy file: {what}");
+        var (descr, shape, dataStart) = ReadHeader(bytes, source);
+        var itemSize = descr switch
+        {
+            "<f4" => 4,
+            "<f8" => 8,
+            var other => throw Bad(source, $"dtype '{other}' is not little-endian float32 ('<f4') or float64 ('<f8')"),
+        };
+        var data = CheckedData(bytes, source, shape, itemSize, dataStart);
+        var count = data.Length / itemSize;
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+            values[i] = itemSize == 4
+                ? BinaryPrimitives.ReadSingleLittleEndian(data[(4 * i)..])
+                : (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(8 * i)..]);
+        return new NpyArray(shape, values);
+    }
+
+    /// <summary>The item sizes of the dtypes <see cref="ParseRaw"/> reads: bool, integers and floats, little-endian or single-byte.</summary>
+    public static readonly IReadOnlyDictionary<string, int> RawItemSizes = new Dictionary<string, int>
+    {
+        ["|b1"] = 1, ["|u1"] = 1, ["|i1"] = 1, ["<u2"] = 2, ["<i2"] = 2, ["<u4"] = 4, ["<i4"] = 4, ["<u8"] = 8, ["<i8"] = 8,
+        ["<f2"] = 2, ["<f4"] = 4, ["<f8"] = 8,
+    };
+
+    /// <summary>
+    /// An array of any dtype of <see cref="RawItemSizes"/>, its values left as bytes (C order); '=' and '&lt;' mean the same
+    /// on the little-endian machines GenNeg runs on.
+    /// </summary>
+    public static NpyRaw ParseRaw(byte[] bytes, string source)
+    {
+        var (descr, shape, dataStart) = ReadHeader(bytes, source);
+        var canonical = descr.Length == 3 && descr[0] is '=' or '<' or '|' ? (descr[1] is 'b' or 'u' or 'i' && descr[2] == '1' ? "|" : "<") + descr[1..] : descr;
+        if (!RawItemSizes.TryGetValue(canonical, out var itemSize))
+            throw Bad(source, $"dtype '{descr}' is not bool, a little-endian integer or a float ({string.Join(", ", RawItemSizes.Keys)})");
+        return new NpyRaw(shape, canonical, CheckedData(bytes, source, shape, itemSize, dataStart).ToArray());
+    }
+
+    private static GenNegException Bad(string source, string what) => new($"'{source}' is not a readable .npy file: {what}");
+
+    /// <summary>The header's dtype, shape and where the data start; refuses Fortran order and malformed headers.</summary>
+    private static (string Descr, long[] Shape, long DataStart) ReadHeader(byte[] bytes, string source)
+    {
+        GenNegException Bad(string what) => NpyFile.Bad(source, what);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic)) throw Bad("it does not start with the magic \\x93NUMPY");
         var major = bytes[6];
         if (major is < 1 or > 3) throw Bad($"format version {major}.{bytes[7]} is not 1.0, 2.0 or 3.0");
@@ -52,28 +97,20 @@ public static partial class NpyFile
         if (!header.TrimStart().StartsWith('{') || !descr.Success || !fortran.Success || !shapeMatch.Success)
             throw Bad("the header is not a dict with 'descr', 'fortran_order' and 'shape'");
         if (fortran.Groups[1].Value == "True") throw Bad("it is in Fortran order; save it with numpy.ascontiguousarray first");
-        var itemSize = descr.Groups[1].Value switch
-        {
-            "<f4" => 4,
-            "<f8" => 8,
-            var other => throw Bad($"dtype '{other}' is not little-endian float32 ('<f4') or float64 ('<f8')"),
-        };
         var shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad($"shape entry '{d}' is not a size"))
             .ToArray();
-        var dataStart = headerStart + headerLength;
+        return (descr.Groups[1].Value, shape, headerStart + headerLength);
+    }
+
+    /// <summary>The data bytes, refused unless they are exactly what the shape needs.</summary>
+    private static ReadOnlySpan<byte> CheckedData(byte[] bytes, string source, long[] shape, int itemSize, long dataStart)
+    {
         // Checked: a product that wraps around could otherwise match the file's length and pass as a size.
         var needed = NeededBytes(shape, itemSize);
         if (needed != bytes.Length - dataStart)
-            throw Bad($"shape ({string.Join(", ", shape)}) needs {needed?.ToString(CultureInfo.InvariantCulture) ?? $"more than {long.MaxValue}"} bytes of data, the file holds {bytes.Length - dataStart}");
-        var count = needed.Value / itemSize;
-        var values = new float[count];
-        var data = bytes.AsSpan((int)dataStart);
-        for (var i = 0; i < count; i++)
-            values[i] = itemSize == 4
-                ? BinaryPrimitives.ReadSingleLittleEndian(data[(4 * i)..])
-                : (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(8 * i)..]);
-        return new NpyArray(shape, values);
+            throw Bad(source, $"shape ({string.Join(", ", shape)}) needs {needed?.ToString(CultureInfo.InvariantCulture) ?? $"more than {long.MaxValue}"} bytes of data, the file holds {bytes.Length - dataStart}");
+        return bytes.AsSpan((int)dataStart);
     }
 
     /// <summary>The data bytes of <paramref name="shape"/>, or null when they exceed what a long counts.</summary>
@@ -92,24 +129,26 @@ public static partial class NpyFile
     /// <summary>Writes float32 values in C order as a version 1.0 .npy file, the way numpy.save does (header padded to 64 bytes).</summary>
     public static byte[] Format(long[] shape, ReadOnlySpan<float> values)
     {
+        var data = new byte[4 * values.Length];
+        for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(4 * i), values[i]);
+        return FormatRaw(shape, "<f4", data);
+    }
+
+    /// <summary>Writes values already laid out as <paramref name="descr"/> in C order (e.g. '|b1', '&lt;i8') as a version 1.0 .npy file.</summary>
+    public static byte[] FormatRaw(long[] shape, string descr, ReadOnlySpan<byte> data)
+    {
         var shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
-        var dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         var unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
         var header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
-        using var stream = new MemoryStream();
-        stream.Write(Magic);
-        stream.WriteByte(1);
-        stream.WriteByte(0);
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt16LittleEndian(word, (ushort)header.Length);
-        stream.Write(word[..2]);
-        stream.Write(Encoding.Latin1.GetBytes(header));
-        foreach (var value in values)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(word, value);
-            stream.Write(word);
-        }
-        return stream.ToArray();
+        var bytes = new byte[Magic.Length + 4 + header.Length + data.Length];
+        Magic.CopyTo(bytes, 0);
+        bytes[6] = 1;
+        bytes[7] = 0;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
+        Encoding.Latin1.GetBytes(header, bytes.AsSpan(10));
+        data.CopyTo(bytes.AsSpan(10 + header.Length));
+        return bytes;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

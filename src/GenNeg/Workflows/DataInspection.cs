@@ -95,8 +95,16 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
                 throw new GenNegException($"a jitter of {selection.Jitter:G3} makes the samples overflow to infinity; lower --jitter");
         }
         clock.Restart();
-        var oracle = registries.Oracles.Resolve(config.Oracle, data);
-        var verdict = OracleVerdict.JudgeInBatches(oracle, samples, condition);
+        var oracle = registries.Oracles.Resolve(config.Oracle, data, config);
+        OracleVerdict verdict;
+        try
+        {
+            verdict = OracleVerdict.JudgeInBatches(oracle, samples, condition);
+        }
+        finally
+        {
+            (oracle as IDisposable)?.Dispose();
+        }
         var rates = VerdictRate.Of(verdict);
         var labelSeconds = clock.Elapsed.TotalSeconds;
         logger.LogInformation("Labelled {Count} {Split} samples with the {Oracle} oracle in {Seconds:F2} s", count, selection.Split, oracle.Name, labelSeconds);

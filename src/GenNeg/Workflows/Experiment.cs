@@ -34,7 +34,7 @@ public sealed class Experiment : IDisposable
     public ModelBuilder Models { get; }
 
     /// <summary>The configured oracle, built for this data.</summary>
-    public IOracle Oracle => oracle ??= registries.Oracles.Resolve(Config.Oracle, Data);
+    public IOracle Oracle => oracle ??= registries.Oracles.Resolve(Config.Oracle, Data, Config);
 
     public static Experiment Open(GenNegConfig config, Registries registries)
     {
@@ -62,5 +62,10 @@ public sealed class Experiment : IDisposable
     /// <summary>A random stream on the run's device.</summary>
     public Generator NewGenerator(long seed) => new((ulong)seed, Device);
 
-    public void Dispose() => Data.Dispose();
+    /// <summary>Stops the oracle first (an external oracle's program), then frees the data.</summary>
+    public void Dispose()
+    {
+        (oracle as IDisposable)?.Dispose();
+        Data.Dispose();
+    }
 }

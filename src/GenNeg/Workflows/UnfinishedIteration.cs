@@ -9,8 +9,12 @@ namespace GenNeg.Workflows;
 /// </summary>
 public static class UnfinishedIteration
 {
-    /// <summary>Keys a resumed iteration may change: they decide only when drawing stops, not what was drawn.</summary>
-    public static readonly IReadOnlyList<string> AdjustableOnResume = ["genneg.max_draws", "genneg.min_per_class"];
+    /// <summary>
+    /// Keys a resumed iteration may change: they decide only when drawing stops, or how the external oracle is waited
+    /// for and fed (e.g. a longer timeout after one ran out), not what was drawn.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AdjustableOnResume =
+        ["genneg.max_draws", "genneg.min_per_class", "external_oracle.timeout_seconds", "external_oracle.batch_size"];
 
     /// <summary>The unfinished iteration's folder name (relative to the run), or null when there is none.</summary>
     public static string? Find(RunFolder run)
@@ -52,14 +56,19 @@ public static class UnfinishedIteration
     internal static GenNegConfig Adjusted(RunFolder run, string folder, GenNegConfig saved, GenNegConfig wanted)
     {
         // The device is not part of the experiment either: an interrupted iteration may continue on another one.
-        var adjusted = saved with { Device = wanted.Device, Genneg = saved.Genneg with { MaxDraws = wanted.Genneg.MaxDraws, MinPerClass = wanted.Genneg.MinPerClass } };
+        var adjusted = saved with
+        {
+            Device = wanted.Device,
+            Genneg = saved.Genneg with { MaxDraws = wanted.Genneg.MaxDraws, MinPerClass = wanted.Genneg.MinPerClass },
+            ExternalOracle = saved.ExternalOracle with { TimeoutSeconds = wanted.ExternalOracle.TimeoutSeconds, BatchSize = wanted.ExternalOracle.BatchSize },
+        };
         var before = ConfigLoader.ToYaml(adjusted).Split('\n');
         var now = ConfigLoader.ToYaml(wanted).Split('\n');
         var difference = before.Zip(now).FirstOrDefault(pair => pair.First != pair.Second);
         if (difference == default) return adjusted;
         throw new GenNegException(
             $"'{folder.TrimEnd('/')}' was started with other settings ('{difference.First.Trim()}' there, '{difference.Second.Trim()}' now); " +
-            $"resume it with the options it started with (only {string.Join(" and ", AdjustableOnResume)} may change), " +
+            $"resume it with the options it started with (only {string.Join(", ", AdjustableOnResume.SkipLast(1))} and {AdjustableOnResume[^1]} may change), " +
             $"or discard it with: genneg iterate --run {run.Root} --discard");
     }
 }

@@ -9,8 +9,11 @@ namespace GenNeg.Domains.Motion;
 /// frames), the action names (index = the one-hot position of the "action" condition), the joints per frame, the frame
 /// rate and the floor tolerance, and the scales of the per-frame features the distribution distance compares.
 /// </summary>
-public sealed record MotionWorld(FeatureScaling Scaling, IReadOnlyList<string> Actions, int Joints, double Fps, double FloorTolerance, int DistanceFrames, FeatureScaling DistanceScaling)
+public sealed record MotionWorld(FeatureScaling Scaling, IReadOnlyList<string> Actions, int Joints, double Fps, double FloorTolerance, int DistanceFrames, FeatureScaling DistanceScaling) : Data.IRealUnits
 {
+    /// <summary>Joint positions in metres [B, F, J * 3].</summary>
+    public Tensor ToRealUnits(Tensor samples) => ToMetres(samples);
+
     /// <summary>
     /// The model's coordinates of positions in metres [B, F, J * 3]: the pelvis (joint 0) as it is, every other joint's
     /// x and z relative to the pelvis's (its height y kept), then standardised. Global coordinates would make the body

@@ -1,5 +1,8 @@
+using GenNeg.Data;
 using GenNeg.Domains.Traffic.Maps;
+using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Domains.Traffic.Scenes;
+using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Traffic;
 
@@ -7,7 +10,7 @@ namespace GenNeg.Domains.Traffic;
 /// What the traffic oracle and pictures need beside the samples (<see cref="Data.DataSplit.World"/>): every map of both
 /// splits (map i at index i, named by the condition's "map_index"), and the feature scaling of the model's space.
 /// </summary>
-public sealed class TrafficWorld
+public sealed class TrafficWorld : IRealUnits
 {
     public TrafficWorld(TrafficDataConfig config, IReadOnlyList<RoadMap> maps, FeatureScaling scaling)
     {
@@ -25,4 +28,10 @@ public sealed class TrafficWorld
     public FeatureScaling Scaling { get; }
 
     public MapFrame OracleFrame { get; }
+
+    /// <summary>Scenes in metres (positions, sizes, speed) with the heading as (cos, sin).</summary>
+    public Tensor ToRealUnits(Tensor samples) => Scaling.Denormalise(samples);
+
+    /// <summary>The condition's agent_mask (false = padding) when it has one.</summary>
+    public Tensor? ElementMask(Condition condition) => condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null;
 }
