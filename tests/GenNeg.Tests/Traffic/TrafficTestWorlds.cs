@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using GenNeg.Configuration;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Maps;

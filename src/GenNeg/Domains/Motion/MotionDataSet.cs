@@ -4,7 +4,6 @@ using GenNeg.Domains.Motion.Files;
 using GenNeg.Domains.Motion.Generation;
 using GenNeg.Domains.Motion.Export;
 using GenNeg.Domains.Motion.Pictures;
-using GenNeg.Domains.Traffic.Scenes;
 using GenNeg.Oracles;
 using static TorchSharp.torch;
 

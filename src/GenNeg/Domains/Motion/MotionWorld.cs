@@ -1,4 +1,4 @@
-using GenNeg.Domains.Traffic.Scenes;
+using GenNeg.Data;
 using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Motion;

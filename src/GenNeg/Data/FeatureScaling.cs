@@ -1,14 +1,14 @@
 using static TorchSharp.torch;
 
-namespace GenNeg.Domains.Traffic.Scenes;
+namespace GenNeg.Data;
 
 /// <summary>
-/// Per-feature standardisation, fitted on the training vehicles: the model sees (feature - mean) / std, the oracle and
-/// the pictures undo it. Stored with the data set (in <see cref="TrafficWorld"/>).
+/// Per-feature standardisation of the last axis, fitted on the training samples: the model sees (feature - mean) / std,
+/// the oracle and the pictures undo it. A data set that scales its features keeps it with its world.
 /// </summary>
 public sealed record FeatureScaling(float[] Mean, float[] Std)
 {
-    /// <summary>Mean and standard deviation of each feature over every vehicle of <paramref name="features"/> [N, A, F].</summary>
+    /// <summary>Mean and standard deviation of each feature over every element of <paramref name="features"/> [N, ..., F].</summary>
     public static FeatureScaling Fit(Tensor features)
     {
         using var scope = NewDisposeScope();
