@@ -140,14 +140,24 @@ public class ModelExportTests
     }
 
     [SkippableTheory]
-    [InlineData("edm")]
-    [InlineData("ddpm")]
-    public void PyTorch_rebuilds_the_exported_denoiser_with_the_same_outputs(string formalism)
+    [InlineData("edm", false)]
+    [InlineData("ddpm", false)]
+    [InlineData("edm", true)]
+    public void PyTorch_rebuilds_the_exported_denoiser_with_the_same_outputs(string formalism, bool guided)
     {
         var python = PythonWithTorch.Find();
         Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
         using var folder = new TempFolder();
         var run = TrainTinyRun(folder, formalism);
+        if (guided)
+        {
+            // One Gen-neG iteration: a classifier stack, guiding only at sigma <= 1 (so max_sigma is crossed by the inputs
+            // and sigma^2 keeps float32 rounding of the guidance gradient small).
+            var iterate = ReliabilityTests.Cli("iterate", "-r", run, "--set", "genneg.per_class=40", "--set", "genneg.min_per_class=10",
+                "--set", "genneg.draw_batch_size=200", "--set", "genneg.max_draws=20000", "--set", "genneg.guidance_max_sigma=1",
+                "--set", "genneg.classifier.iterations=30", "--set", "genneg.classifier.batch_size=128", "--set", "genneg.classifier.checkpoint_every=10");
+            Assert.True(iterate.Code == 0, iterate.Error);
+        }
         var output = folder.Combine("export");
         var export = CliTests.Run("export", "--run", run, "--out", output);
         Assert.True(export.Code == 0, export.Error);
@@ -167,7 +177,8 @@ public class ModelExportTests
 
         var registries = Registries.CreateDefault();
         var runFolder = Runs.RunFolder.Open(run);
-        var record = runFolder.Stage("baseline");
+        var record = runFolder.Stage(null);
+        Assert.Equal(guided ? 1 : 0, record.Classifiers.Count);
         using var experiment = Experiment.Open(runFolder.ConfigOf(record, registries.ConfigSchema) with { Device = "cpu" }, registries);
         using var stage = LoadedStage.Load(runFolder, experiment, record);
         using var expected = stage.Denoiser.Denoise(x, sigma, Condition.None);
@@ -179,6 +190,16 @@ public class ModelExportTests
         Assert.True(difference <= 1e-5, $"max |D_torch - D_genneg| / max(1, sigma) = {difference:E2}");
         // Not a trivial match: the trained network moves D away from its zero-initialised c_skip x.
         Assert.True((expected - experiment.Models.Formalism.Preconditioning.Skip(sigma).unsqueeze(1) * x).abs().max().item<float>() > 1e-2);
+        if (guided)
+        {
+            // ... and the guidance changes it where it applies, and only there.
+            Assert.Equal(1.0, record.GuidanceMaxSigma);
+            using var plain = experiment.Models.LoadDenoiser(runFolder.VerifiedModelPath(record.Denoiser), record.Classifiers[0].Seed);
+            using var unguided = plain.Denoise(x, sigma, Condition.None).detach();
+            var change = (expected - unguided).abs().amax(1);
+            Assert.True(change[sigma <= 1].max().item<float>() > 1e-3);
+            Assert.Equal(0f, change[sigma > 1].max().item<float>());
+        }
     }
 }
 
