@@ -49,6 +49,7 @@ public sealed class Registries
     {
         var registries = new Registries();
         registries.Backbones.Register(ResidualMlp.BackboneName, spec => new ResidualMlp(MlpShape.For(spec)));
+        registries.Backbones.Register(TorchScriptBackbone.BackboneName, spec => new TorchScriptBackbone(spec));
         registries.Backbones.Register(AgentTransformer.BackboneName, spec => new AgentTransformer(spec));
         registries.Backbones.Register(MotionTransformer.BackboneName, spec => new MotionTransformer(spec));
         registries.DataSets.Register(new CheckerboardDataSet());

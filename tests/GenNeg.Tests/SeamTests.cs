@@ -163,7 +163,7 @@ public class SeamTests
         Assert.Equal(7, ((ResidualMlp)mlp).Shape.InputWidth);
         Assert.Equal(3, ((ResidualMlp)mlp).Shape.OutputWidth);
         var error = Assert.Throws<GenNegException>(() => registries.Backbones.Create(spec with { Model = SmallModel with { Backbone = "unet" } }));
-        Assert.Equal("config key 'model.backbone': unknown backbone 'unet'; known backbones: agent_transformer, mlp, motion_transformer", error.Message);
+        Assert.Equal("config key 'model.backbone': unknown backbone 'unet'; known backbones: agent_transformer, mlp, motion_transformer, torchscript", error.Message);
     }
 
     [Fact]

@@ -92,8 +92,14 @@ public sealed record ModelConfig : ICheckedSection
 {
     /// <summary>Diffusion formalism: edm (continuous sigma; the sigma_* keys) or ddpm (T discrete steps; the other keys).</summary>
     public string Formalism { get; init; } = "edm";
-    /// <summary>The raw network, by name from the backbone registry: mlp (a residual MLP on the flattened sample and condition).</summary>
+    /// <summary>The raw network, by name from the backbone registry: mlp (a residual MLP on the flattened sample and condition), or torchscript (a network made in PyTorch, model.torchscript).</summary>
     public string Backbone { get; init; } = "mlp";
+    /// <summary>
+    /// model.backbone torchscript: the TorchScript file (saved by torch.jit.save) of a network F(x, noise label) from
+    /// samples [B, *S] and labels [B] to [B, *S]; its weights are the starting point of training. A relative path is
+    /// taken from the working directory. Empty for every other backbone.
+    /// </summary>
+    public string Torchscript { get; init; } = "";
     /// <summary>Width of the backbone (the MLP's hidden layer, the transformers' token width).</summary>
     [ValidRange(Min = 1)]
     public int Hidden { get; init; } = 256;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GenNeg.Data;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -22,6 +23,13 @@ public abstract class Backbone : Module<Tensor, Tensor, Condition, Tensor>
     /// and computes it otherwise (training). The default: no encoding.
     /// </summary>
     public virtual Condition EncodeCondition(Condition condition) => condition;
+
+    /// <summary>
+    /// What an exported model's description says of this network, enough to rebuild it in another framework: its
+    /// backbone name and hyperparameters (the weights' names follow from its state_dict). Null: this backbone cannot be
+    /// exported (the exporter refuses it).
+    /// </summary>
+    public virtual JsonObject? ExportDescription() => null;
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 }

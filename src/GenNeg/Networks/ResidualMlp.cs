@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GenNeg.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -80,6 +81,22 @@ public sealed class ResidualMlp : Backbone
         var output = outputProjection.forward(functional.silu(hidden));
         return (shape.OutputShape is { } outputShape ? output.reshape([output.shape[0], .. outputShape]) : output).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Everything <see cref="forward"/> depends on besides the weights, in the keys the exported description uses.</summary>
+    public override JsonObject ExportDescription() => new()
+    {
+        ["name"] = BackboneName,
+        ["input_width"] = shape.InputWidth,
+        ["output_width"] = shape.OutputWidth,
+        ["output_shape"] = shape.OutputShape is { } outputShape ? new JsonArray([.. outputShape.Select(d => JsonValue.Create(d))]) : null,
+        ["hidden"] = shape.Hidden,
+        ["blocks"] = shape.Blocks,
+        ["time_embedding"] = shape.TimeEmbedding,
+        ["noise_label_scale"] = shape.NoiseLabelScale,
+        ["embedding_max_period"] = SinusoidalEmbedding.DefaultMaxPeriod,
+        ["activation"] = "silu",
+        ["condition_names"] = new JsonArray([.. shape.ConditionNames.Select(n => JsonValue.Create(n))]),
+    };
 
     private Tensor FlatInput(Tensor input, Condition condition)
     {

@@ -8,10 +8,13 @@ namespace GenNeg.Networks;
 /// </summary>
 public static class SinusoidalEmbedding
 {
+    /// <summary>The longest period of the embedding's frequencies unless a caller gives another.</summary>
+    public const double DefaultMaxPeriod = 10_000;
+
     /// <param name="labels">noise labels, shape [B]</param>
     /// <param name="width">embedding width (even)</param>
     /// <param name="inputScale">stretches the label so its range spans many periods (EDM's c_noise spans about 2.7)</param>
-    public static Tensor Embed(Tensor labels, int width, double inputScale, double maxPeriod = 10_000)
+    public static Tensor Embed(Tensor labels, int width, double inputScale, double maxPeriod = DefaultMaxPeriod)
     {
         using var scope = NewDisposeScope();
         var half = width / 2;

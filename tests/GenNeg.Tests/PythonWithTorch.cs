@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace GenNeg.Tests;
+
+/// <summary>A python3 that imports torch and numpy, for the tests that run the PyTorch sample.</summary>
+internal static class PythonWithTorch
+{
+    /// <summary>
+    /// GENNEG_PYTHON when set, else python3 on the PATH, else the system's own interpreter (where Debian's python3-torch
+    /// installs, when a version manager's python3 comes first on the PATH); null when none of them imports torch.
+    /// </summary>
+    public static string? Find()
+    {
+        var candidates = new[] { Environment.GetEnvironmentVariable("GENNEG_PYTHON"), "python3", "/usr/bin/python3" };
+        return candidates.Where(c => !string.IsNullOrEmpty(c)).FirstOrDefault(c => TryRun(c!, ["-c", "import torch, numpy"], out var code, out _) && code == 0);
+    }
+
+    public static (int Code, string Error) Run(string python, params string[] arguments)
+    {
+        Assert.True(TryRun(python, arguments, out var code, out var error), $"cannot start {python}");
+        return (code, error);
+    }
+
+    private static bool TryRun(string python, string[] arguments, out int code, out string error)
+    {
+        var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        try
+        {
+            using var process = Process.Start(start)!;
+            var errorText = process.StandardError.ReadToEndAsync();
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            error = errorText.Result;
+            code = process.ExitCode;
+            return true;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            (code, error) = (-1, "");
+            return false;
+        }
+    }
+}
