@@ -5,6 +5,7 @@
 //   dotnet run --project samples/RingDomain -c Release -- [run folder] [--set key=value ...]
 using GenNeg;
 using GenNeg.Configuration;
+using GenNeg.Pipelines;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;
 using RingDomain.Ring;

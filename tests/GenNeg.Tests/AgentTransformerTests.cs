@@ -7,6 +7,7 @@ using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Sampling;
+using GenNeg.Workflows;
 using TorchSharp;
 using static TorchSharp.torch;
 

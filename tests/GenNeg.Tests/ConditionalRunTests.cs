@@ -1,5 +1,6 @@
 using GenNeg.Configuration;
 using GenNeg.Guidance;
+using GenNeg.Networks;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging.Abstractions;

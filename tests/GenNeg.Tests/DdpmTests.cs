@@ -1,5 +1,6 @@
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;

@@ -1,8 +1,10 @@
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Oracles;
+using GenNeg.Pipelines;
 using GenNeg.Reporting;
 using GenNeg.Runs;
 using GenNeg.Sampling;

@@ -1,5 +1,6 @@
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Networks;
 using GenNeg.Sampling;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;

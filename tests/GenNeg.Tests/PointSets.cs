@@ -3,6 +3,7 @@ using GenNeg.Data;
 using GenNeg.Domains.Checkerboard;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
+using GenNeg.Runs;
 using static TorchSharp.torch;
 
 namespace GenNeg.Tests;

@@ -1,4 +1,5 @@
 using GenNeg.Configuration;
+using GenNeg.Pipelines;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging.Abstractions;
 using RingDomain.Ring;

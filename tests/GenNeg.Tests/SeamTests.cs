@@ -2,12 +2,14 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Domains.Checkerboard;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;
 using GenNeg.Oracles;
 using GenNeg.Sampling;
 using GenNeg.Training;
+using GenNeg.Workflows;
 using TorchSharp;
 using static TorchSharp.torch;
 

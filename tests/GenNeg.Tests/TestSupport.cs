@@ -1,5 +1,6 @@
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Workflows;
 using static TorchSharp.torch;
 
 namespace GenNeg.Tests;
@@ -47,14 +48,14 @@ internal sealed class Tolerance(double epsilon) : IEqualityComparer<double>
 /// <summary>Models for unconditional samples of a given shape, built as a run builds them (on the CPU).</summary>
 internal static class TestModels
 {
-    public static GenNeg.Diffusion.ModelBuilder Builder(GenNeg.Configuration.ModelConfig model, params long[] sampleShape) =>
+    public static GenNeg.Workflows.ModelBuilder Builder(GenNeg.Configuration.ModelConfig model, params long[] sampleShape) =>
         new(model, new GenNeg.Data.DataSplit(zeros([1, .. sampleShape]), zeros([1, .. sampleShape])), Registries.CreateDefault().Backbones, CPU);
 
     public static GenNeg.Diffusion.PreconditionedDenoiser Denoiser(GenNeg.Configuration.ModelConfig model, int dimension, long seed) =>
         Builder(model, dimension).CreateDenoiser(seed);
 
     public static GenNeg.Guidance.TimeDependentClassifier Classifier(GenNeg.Configuration.ModelConfig model, int dimension, long seed) =>
-        Builder(model, dimension).CreateClassifier(seed, GenNeg.Guidance.ClassifierHead.BySample);
+        Builder(model, dimension).CreateClassifier(seed, GenNeg.Networks.ClassifierHead.BySample);
 }
 
 /// <summary>Independent recounts of recorded figures.</summary>
@@ -63,7 +64,7 @@ internal static class Recount
     /// <summary>The share of rows marked invalid in a stage's saved evaluation samples (evaluation-samples.csv, last column).</summary>
     public static double InfractionRate(string runPath, string stage)
     {
-        var rows = File.ReadAllLines(System.IO.Path.Combine(runPath, GenNeg.Workflows.Evaluation.SamplesFile(stage))).Skip(1).ToList();
+        var rows = File.ReadAllLines(System.IO.Path.Combine(runPath, Evaluation.SamplesFile(stage))).Skip(1).ToList();
         return rows.Count(r => r.EndsWith(",0", StringComparison.Ordinal)) / (double)rows.Count;
     }
 }

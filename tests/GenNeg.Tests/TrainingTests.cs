@@ -1,6 +1,7 @@
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Oracles;
 using GenNeg.Sampling;
 using GenNeg.Training;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GenNeg.Configuration;
 using GenNeg.Metrics;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;

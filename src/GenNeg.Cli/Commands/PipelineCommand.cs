@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GenNeg.Configuration;
+using GenNeg.Pipelines;
 using GenNeg.Workflows;
 
 namespace GenNeg.Cli.Commands;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
 using GenNeg.Networks;

@@ -61,12 +61,6 @@ public static class ConfigLoader
     public static string ToYaml(GenNegConfig config) =>
         new SerializerBuilder().Build().Serialize(ConfigTree.ToNode(config));
 
-    /// <summary>
-    /// The config as YAML without the settings that do not change the experiment (the device), for deciding whether a
-    /// run is being continued under the config it started with.
-    /// </summary>
-    public static string ExperimentYaml(GenNegConfig config) => ToYaml(config with { Device = Runtime.DeviceSelection.Auto });
-
     /// <summary>All valid keys, dotted (train.learning_rate, ...), with every registered data set's own keys.</summary>
     public static IEnumerable<string> Keys(ConfigSchema schema) => Keys(typeof(GenNegConfig), schema, "");
 

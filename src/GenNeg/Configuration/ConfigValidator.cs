@@ -1,6 +1,8 @@
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Metrics;
+using GenNeg.Networks;
 using GenNeg.Runtime;
 using GenNeg.Sampling;
 

@@ -183,7 +183,7 @@ public sealed record SamplerConfig
     [ValidRange(Min = 0)]
     public double Eta { get; init; }
     /// <summary>ancestral and ddim with fewer steps than model.timesteps: linear (evenly spaced) or quadratic (closer near t = 0).</summary>
-    public string Spacing { get; init; } = Sampling.DdpmSteps.LinearSpacing;
+    public string Spacing { get; init; } = "linear"; // DdpmSteps.LinearSpacing: the samplers sit above the config records, and load checks the value against their list
     /// <summary>Samples integrated at once.</summary>
     [ValidRange(Min = 1)]
     public int BatchSize { get; init; } = 10_000;
@@ -208,12 +208,12 @@ public sealed record EvaluateConfig : ICheckedSection
     /// by pipeline for the baseline and its last stage (iterate, distill and rescale record the bound; a guided stack's
     /// NLL costs minutes: evaluate --stage S --likelihood exact measures it on request).
     /// </summary>
-    public string Likelihood { get; init; } = Metrics.LikelihoodModes.Bound;
+    public string Likelihood { get; init; } = LikelihoodModes.Bound;
     /// <summary>Held-out points whose exact NLL is measured (the first ones of the validation set).</summary>
     [ValidRange(Min = 1)]
     public int LikelihoodSamples { get; init; } = 1000;
     /// <summary>ODE solver of the exact likelihood: adaptive (Dormand-Prince 5(4), per-example steps) or fixed (equal steps in ln sigma).</summary>
-    public string OdeSolver { get; init; } = Metrics.OdeSettings.AdaptiveSolver;
+    public string OdeSolver { get; init; } = "adaptive"; // OdeSettings.AdaptiveSolver, checked at load against OdeSettings.Solvers
     /// <summary>fixed solver: steps from the lowest to the highest noise level.</summary>
     [ValidRange(Min = 1)]
     public int OdeSteps { get; init; } = 64;
@@ -338,7 +338,7 @@ public sealed record ClassifierTrainConfig : TrainConfig
     /// 2022, Eq. 10) with the current model's score; dlsm_ce: dlsm plus cross_entropy_weight times the cross-entropy
     /// (their Eq. 11). Eq. 11's importance weights (Gen-neG) apply to every term.
     /// </summary>
-    public string Loss { get; init; } = Guidance.ClassifierLosses.CrossEntropy;
+    public string Loss { get; init; } = "cross_entropy"; // ClassifierLosses.CrossEntropy, checked at load against ClassifierLosses.Names
     /// <summary>lambda of dlsm_ce: the weight of the cross-entropy next to the DLSM term.</summary>
     [ValidRange(Min = 0)]
     public double CrossEntropyWeight { get; init; } = 1.0;

@@ -1,5 +1,4 @@
 using GenNeg.Configuration;
-using GenNeg.Oracles;
 using static TorchSharp.torch;
 
 namespace GenNeg.Data;

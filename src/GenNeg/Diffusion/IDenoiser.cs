@@ -7,7 +7,7 @@ namespace GenNeg.Diffusion;
 /// The one seam every sampler, guidance wrapper, trainer and metric works through (Karras et al. 2022,
 /// Table 1): D(x; sigma, c), the estimate of the clean x0 from x = x0 + sigma n given the samples' condition c.
 /// The score follows from it: grad log p(x; sigma) = (D(x; sigma) - x) / sigma^2. A DDPM model at step t is the same
-/// object at sigma_t = sqrt((1 - abar_t) / abar_t) on x = x_t / sqrt(abar_t); see <see cref="IDiffusionFormalism"/>.
+/// object at sigma_t = sqrt((1 - abar_t) / abar_t) on x = x_t / sqrt(abar_t); see the formalisms (IDiffusionFormalism).
 /// </summary>
 public interface IDenoiser
 {

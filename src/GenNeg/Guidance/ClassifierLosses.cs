@@ -1,5 +1,6 @@
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 
 namespace GenNeg.Guidance;
 

@@ -1,5 +1,6 @@
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using static TorchSharp.torch;
 
 namespace GenNeg.Guidance;

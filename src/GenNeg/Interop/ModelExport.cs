@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Runs;

@@ -1,3 +1,4 @@
+using GenNeg.Data;
 using static TorchSharp.torch;
 
 namespace GenNeg.Oracles;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GenNeg.Configuration;
+using GenNeg.Runtime;
 
 namespace GenNeg.Runs;
 
@@ -10,6 +11,12 @@ namespace GenNeg.Runs;
 /// </summary>
 public sealed partial class RunFolder
 {
+    /// <summary>
+    /// The config as YAML without the settings that do not change the experiment (the device), for deciding whether a
+    /// run is being continued under the config it started with.
+    /// </summary>
+    public static string ExperimentYaml(GenNegConfig config) => ConfigLoader.ToYaml(config with { Device = DeviceSelection.Auto });
+
     private RunFolder(string root) => Root = root;
 
     public string Root { get; }
@@ -125,8 +132,8 @@ public sealed partial class RunFolder
     /// <summary>Refuses to continue the run under a config other than the one it started with.</summary>
     public void EnsureSameConfig(GenNegConfig config, ConfigSchema schema)
     {
-        var saved = ConfigLoader.ExperimentYaml(LoadConfig(schema));
-        var wanted = ConfigLoader.ExperimentYaml(config);
+        var saved = ExperimentYaml(LoadConfig(schema));
+        var wanted = ExperimentYaml(config);
         if (saved == wanted) return;
         var difference = saved.Split('\n').Zip(wanted.Split('\n')).First(pair => pair.First != pair.Second);
         throw new GenNegException(

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using GenNeg.Configuration;
 using GenNeg.Data;
-using GenNeg.Guidance;
+using GenNeg.Networks;
 
 namespace GenNeg.Runs;
 

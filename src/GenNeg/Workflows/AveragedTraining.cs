@@ -1,3 +1,4 @@
+using GenNeg.Runs;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;

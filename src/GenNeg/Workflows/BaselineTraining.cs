@@ -1,5 +1,6 @@
 using GenNeg.Configuration;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Runs;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;

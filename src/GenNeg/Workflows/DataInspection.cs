@@ -99,7 +99,7 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
         OracleVerdict verdict;
         try
         {
-            verdict = OracleVerdict.JudgeInBatches(oracle, samples, condition);
+            verdict = OracleBatches.JudgeInBatches(oracle, samples, condition);
         }
         finally
         {

@@ -22,7 +22,7 @@ public static partial class IterationShards
     /// <summary>Identifies the iteration a shard belongs to: same stage, base stage, seed and experiment (device aside).</summary>
     public static string Fingerprint(PreparedIteration iteration)
     {
-        var text = $"{iteration.Name}\n{iteration.State.BaseStage}\n{iteration.State.Seed}\n{ConfigLoader.ExperimentYaml(iteration.Config)}";
+        var text = $"{iteration.Name}\n{iteration.State.BaseStage}\n{iteration.State.Seed}\n{RunFolder.ExperimentYaml(iteration.Config)}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
     }
 

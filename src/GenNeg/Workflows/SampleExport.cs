@@ -1,6 +1,5 @@
 using GenNeg.Data;
 using GenNeg.Metrics;
-using GenNeg.Reporting;
 using GenNeg.Runs;
 using GenNeg.Runtime;
 using GenNeg.Sampling;
@@ -129,7 +128,7 @@ public sealed class SampleExport
         var output = request.CsvPath ?? request.PlotPath ?? throw new GenNegException("sharded sampling needs --out or --plot: the parts are kept beside it");
         var seed = request.Seed ?? config.Seed;
         var plan = ShardedSampling.Plan(request.Count, config.Sampler.BatchSize);
-        var text = $"{stage.Record.Name}\n{seed}\n{request.Count}\n{config.Sampler.BatchSize}\n{GenNeg.Configuration.ConfigLoader.ExperimentYaml(config)}";
+        var text = $"{stage.Record.Name}\n{seed}\n{request.Count}\n{config.Sampler.BatchSize}\n{RunFolder.ExperimentYaml(config)}";
         var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
         var folder = output + ".parts";
         Directory.CreateDirectory(folder);

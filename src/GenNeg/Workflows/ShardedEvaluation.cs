@@ -137,7 +137,7 @@ public sealed class ShardedEvaluation
         var checksums = run.LoadManifest().Checksums;
         string Sum(string file) => checksums.TryGetValue(file, out var sum) ? sum : "-";
         var text = $"evaluate\n{record.Name}\n{record.GuidanceScale}\n{(record.GuidanceMaxSigma is { } maxSigma ? $"{maxSigma}\n" : "")}{Sum(record.Denoiser)}\n{string.Join(",", record.Classifiers.Select(c => Sum(c.Weights)))}\n" +
-            $"{seed}\n{samples}\n{config.Sampler.BatchSize}\n{ConfigLoader.ExperimentYaml(config with { Evaluate = new EvaluateConfig() })}";
+            $"{seed}\n{samples}\n{config.Sampler.BatchSize}\n{RunFolder.ExperimentYaml(config with { Evaluate = new EvaluateConfig() })}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 }

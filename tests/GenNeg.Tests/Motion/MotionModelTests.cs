@@ -3,6 +3,7 @@ using GenNeg.Data;
 using GenNeg.Diffusion;
 using GenNeg.Domains.Motion;
 using GenNeg.Domains.Motion.Model;
+using GenNeg.Formalisms;
 using GenNeg.Networks;
 using static TorchSharp.torch;
 

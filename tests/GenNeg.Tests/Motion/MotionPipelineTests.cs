@@ -1,5 +1,6 @@
 using GenNeg.Configuration;
 using GenNeg.Domains.Motion;
+using GenNeg.Pipelines;
 using GenNeg.Runs;
 using GenNeg.Workflows;
 using Microsoft.Extensions.Logging.Abstractions;

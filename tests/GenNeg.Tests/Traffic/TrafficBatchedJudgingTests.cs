@@ -16,7 +16,7 @@ public class TrafficBatchedJudgingTests
         using var generator = new Generator(1);
         using var jittered = data.Train + 0.03 * randn(data.Train.shape, generator: generator);
         var whole = oracle.Judge(jittered, data.TrainCondition);
-        var batched = OracleVerdict.JudgeInBatches(oracle, jittered, data.TrainCondition, batchSize: 7);
+        var batched = OracleBatches.JudgeInBatches(oracle, jittered, data.TrainCondition, batchSize: 7);
 
         Assert.True(whole.Valid.eq(batched.Valid).all().item<bool>());
         Assert.Equal(whole.Infractions.Keys.Order(), batched.Infractions.Keys.Order());

@@ -1,5 +1,6 @@
 using GenNeg.Cli;
 using GenNeg.Configuration;
+using GenNeg.Data;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Oracles;

@@ -3,6 +3,7 @@ using GenNeg.Configuration;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Realism;
 using GenNeg.Metrics;
+using GenNeg.Pipelines;
 using GenNeg.Reporting;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Workflows;

@@ -2,6 +2,7 @@ using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
+using GenNeg.Runs;
 using static TorchSharp.torch;
 
 namespace GenNeg.Domains.Arrays;

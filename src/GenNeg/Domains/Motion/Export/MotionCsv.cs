@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GenNeg.Data;
 using GenNeg.Domains.Motion.Oracle;
 using GenNeg.Oracles;
 using GenNeg.Runs;

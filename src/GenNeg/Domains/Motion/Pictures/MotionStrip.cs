@@ -1,4 +1,5 @@
 using System.Globalization;
+using GenNeg.Data;
 using GenNeg.Domains.Motion.Oracle;
 using GenNeg.Oracles;
 using SkiaSharp;

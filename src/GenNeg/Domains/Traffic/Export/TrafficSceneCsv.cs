@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CsvHelper;
+using GenNeg.Data;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Domains.Traffic.Scenes;
 using GenNeg.Oracles;

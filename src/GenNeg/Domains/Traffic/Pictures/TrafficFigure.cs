@@ -1,4 +1,5 @@
 using System.Globalization;
+using GenNeg.Data;
 using GenNeg.Domains.Traffic.Shapes;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Domains.Traffic.Scenes;

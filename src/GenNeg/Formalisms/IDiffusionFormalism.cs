@@ -1,9 +1,10 @@
 using GenNeg.Configuration;
+using GenNeg.Diffusion;
 using GenNeg.Metrics;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
 /// <summary>
 /// The seam between Gen-neG and a diffusion formalism (EDM or DDPM): everything that differs between them, and nothing

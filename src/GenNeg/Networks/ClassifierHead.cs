@@ -1,7 +1,6 @@
 using GenNeg.Configuration;
-using GenNeg.Networks;
 
-namespace GenNeg.Guidance;
+namespace GenNeg.Networks;
 
 /// <summary>
 /// The classifier heads (genneg.head): by_sample, one logit per sample (the paper's "by-scene"), trained on the

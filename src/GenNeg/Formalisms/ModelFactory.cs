@@ -1,9 +1,10 @@
 using GenNeg.Configuration;
+using GenNeg.Diffusion;
 using GenNeg.Sampling;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
-/// <summary>The configured formalism and its samplers; models are built by <see cref="ModelBuilder"/>.</summary>
+/// <summary>The configured formalism and its samplers; models are built by the workflows' ModelBuilder.</summary>
 public static class ModelFactory
 {
     /// <summary>The formalisms by name (model.formalism).</summary>

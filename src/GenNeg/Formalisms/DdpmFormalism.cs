@@ -1,10 +1,11 @@
 using GenNeg.Data;
 using GenNeg.Configuration;
+using GenNeg.Diffusion;
 using GenNeg.Metrics;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
 /// <summary>
 /// DDPM (Ho et al. 2020) on the shared seam: epsilon-prediction through <see cref="VpPreconditioning"/>, t uniform on

@@ -1,6 +1,7 @@
+using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
 /// <summary>The forward process on the shared seam, x = x0 + sigma n with n ~ N(0, I), as every trainer applies it.</summary>
 public static class Noising

@@ -1,14 +1,16 @@
 using GenNeg.Configuration;
 using GenNeg.Data;
+using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Runtime;
 using GenNeg.Sampling;
-using GenNeg.Workflows;
+using GenNeg.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Workflows;
 
 /// <summary>
 /// Builds a run's models for its data: the configured backbone (model.backbone) inside the formalism's

@@ -3,9 +3,10 @@ using GenNeg.Metrics;
 using GenNeg.Oracles;
 using GenNeg.Reporting;
 using GenNeg.Runs;
+using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;
 
-namespace GenNeg.Workflows;
+namespace GenNeg.Pipelines;
 
 /// <param name="Config">the experiment</param>
 /// <param name="RunPath">the run folder: created, or continued where an earlier call stopped</param>

@@ -1,7 +1,8 @@
 using GenNeg.Data;
+using GenNeg.Diffusion;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
 /// <summary>
 /// The denoising loss of either formalism: lambda(sigma) || D(x0 + sigma n; sigma, c) - x0 ||^2, n ~ N(0, I), with sigma

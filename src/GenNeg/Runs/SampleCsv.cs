@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using CsvHelper;
-using GenNeg.Runs;
 using static TorchSharp.torch;
 
-namespace GenNeg.Reporting;
+namespace GenNeg.Runs;
 
 /// <summary>Samples as CSV: one row per sample, columns x0..x{D-1} and valid (the oracle's 1 or 0).</summary>
 public static class SampleCsv

@@ -1,4 +1,4 @@
-namespace GenNeg.Metrics;
+namespace GenNeg.Configuration;
 
 /// <summary>What the evaluation measures of the likelihood (evaluate.likelihood, evaluate --likelihood).</summary>
 public static class LikelihoodModes

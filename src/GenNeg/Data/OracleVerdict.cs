@@ -1,7 +1,6 @@
-using GenNeg.Data;
 using static TorchSharp.torch;
 
-namespace GenNeg.Oracles;
+namespace GenNeg.Data;
 
 /// <summary>
 /// An oracle's labels for a batch: <see cref="Valid"/> is one bool per sample [B], or one per element [B, *E] (e.g. per
@@ -39,25 +38,6 @@ public sealed class OracleVerdict
     {
         using var valid = SampleValid();
         return valid.cpu().data<bool>().ToArray();
-    }
-
-    /// <summary>
-    /// The oracle's verdict on many samples, judged <paramref name="batchSize"/> at a time: an oracle's working tensors
-    /// (e.g. every pair of vehicles' boxes) grow with its batch, so a whole data set at once could exhaust the memory.
-    /// </summary>
-    public static OracleVerdict JudgeInBatches(IOracle oracle, Tensor samples, Condition condition, long batchSize = 4096)
-    {
-        var count = samples.shape[0];
-        if (count <= batchSize) return oracle.Judge(samples, condition);
-        using var scope = NewDisposeScope();
-        var parts = new List<OracleVerdict>();
-        for (long start = 0; start < count; start += batchSize)
-        {
-            var size = Math.Min(batchSize, count - start);
-            parts.Add(oracle.Judge(samples.narrow(0, start, size), condition.Slice(start, size)));
-        }
-        var infractions = parts[0].Infractions.Keys.ToDictionary(reason => reason, reason => cat(parts.Select(p => p.Infractions[reason]).ToArray(), 0));
-        return new OracleVerdict(cat(parts.Select(p => p.Valid).ToArray(), 0), infractions).MoveToOuterDisposeScope();
     }
 
     /// <summary>Moves every tensor out of the current dispose scope.</summary>

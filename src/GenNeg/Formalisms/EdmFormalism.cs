@@ -1,9 +1,10 @@
 using GenNeg.Configuration;
+using GenNeg.Diffusion;
 using GenNeg.Metrics;
 using GenNeg.Sampling;
 using static TorchSharp.torch;
 
-namespace GenNeg.Diffusion;
+namespace GenNeg.Formalisms;
 
 /// <summary>
 /// EDM (Karras et al. 2022) as the Gen-neG paper uses it on the checkerboard: EDM's preconditioning and loss weight,

@@ -1,7 +1,6 @@
-using GenNeg.Runs;
 using static TorchSharp.torch.nn;
 
-namespace GenNeg.Workflows;
+namespace GenNeg.Runs;
 
 /// <summary>Saves and loads module weights (TorchSharp's format; field names are the keys), atomically.</summary>
 public static class ModelFiles
