@@ -112,7 +112,10 @@ public sealed class TrafficDataSet : IDataSet, IRealismFeatures
     {
         var world = WorldOf(data);
         using var metres = world.Scaling.Denormalise(samples.detach().cpu());
-        return TrafficRealism.Of(world.Maps, metres, condition[TrafficOracle.MapIndexKey], condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null);
+        var features = TrafficRealism.Of(world.Maps, metres, condition[TrafficOracle.MapIndexKey], condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null);
+        // Maps read from files carry no lanes: the lane features would be empty, so they are left out rather than compared.
+        return world.Maps.Any(m => m.Lanes.Count > 0) ? features
+            : features.Where(f => f.Name is not (TrafficRealism.LaneHeading or TrafficRealism.VehiclesPerLane)).ToArray();
     }
 
     public static string MapsPathBeside(string scenesPath) =>
