@@ -31,7 +31,7 @@ public sealed record InfractionRates(double Samples, double? Elements, IReadOnly
         // Over real elements: padding's flags are left out of both the count and the total.
         double ElementMean(Tensor flags) => real is null ? Mean(flags) : flags.logical_and(real).to(ScalarType.Float64).sum().cpu().item<double>() / Math.Max(1, real.sum().cpu().item<long>());
         var samples = 1.0 - Mean(verdict.SampleValid());
-        double? elements = verdict.PerElement ? ElementMean(verdict.Valid.logical_not()) : null;
+        double? elements = !verdict.PerElement ? null : real is null ? 1.0 - Mean(verdict.Valid) : ElementMean(verdict.Valid.logical_not());
         var reasons = verdict.Infractions.ToDictionary(
             entry => entry.Key,
             entry => new ReasonRates(Mean(verdict.PerElement ? entry.Value.flatten(1).any(1) : entry.Value), ElementMean(entry.Value)));
