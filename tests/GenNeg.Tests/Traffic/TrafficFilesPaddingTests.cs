@@ -220,6 +220,26 @@ public class TrafficFilesPaddingTests
     }
 
     [Fact]
+    public void Data_preview_reads_the_files_and_logs_the_summary_and_a_bad_file_is_one_error_line()
+    {
+        using var folder = new TempFolder();
+        string[] rows = [.. Rows, "validation,1,0,0,10,-3,4.5,1.8,0,3"];
+        var (scenes, _) = Files(folder, rows);
+        var config = folder.Combine("files.yaml");
+        File.WriteAllText(config, $"oracle: traffic\nevaluate: {{ mmd_samples: 2 }}\ndata: {{ name: traffic_files, validation_size: 2, traffic_files: {{ scenes: '{scenes}', max_agents: 3 }} }}\n");
+        var (code, _, error) = ReliabilityTests.Cli("data", "preview", "-c", config, "-o", folder.Combine("preview.png"));
+        Assert.True(code == 0, error);
+        Assert.Contains("Read 2 training and 2 held-out scenes (7 vehicles on 1 maps)", error);
+        Assert.True(new FileInfo(folder.Combine("preview.png")).Length > 1000);
+
+        File.WriteAllLines(scenes, rows.Select((r, i) => i == 3 ? r.Replace(",4.5,2,", ",4.5,wide,", StringComparison.Ordinal) : r).Prepend(Header));
+        var (badCode, _, badError) = ReliabilityTests.Cli("data", "preview", "-c", config, "-o", folder.Combine("bad.png"));
+        Assert.NotEqual(0, badCode);
+        Assert.Equal($"error: '{scenes}' line 5: column 'width' holds 'wide', not a number", ReliabilityTests.ErrorLine(badError));
+        Assert.False(File.Exists(folder.Combine("bad.png")));
+    }
+
+    [Fact]
     public void Config_keys_are_checked_at_load()
     {
         var yaml = "data: { name: traffic_files, traffic_files: { scenes: s.csv, crowded_scenes: trim } }\noracle: traffic\n";
