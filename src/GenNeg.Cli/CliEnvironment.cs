@@ -25,6 +25,7 @@ internal sealed class CliEnvironment(TextWriter output, TextWriter error, bool i
             builder.AddProvider(TextWriterLoggerProvider.ForConsole(Error, verbose ? LogLevel.Debug : LogLevel.Information));
             if (runPath is not null) builder.AddProvider(TextWriterLoggerProvider.ForFile(Path.Combine(Path.GetFullPath(runPath), "log.txt"), Error));
         });
+        Registries.Loggers = factory;
         return factory;
     }
 }

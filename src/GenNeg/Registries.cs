@@ -5,6 +5,7 @@ using GenNeg.Domains.Motion;
 using GenNeg.Domains.Motion.Model;
 using GenNeg.Domains.Motion.Oracle;
 using GenNeg.Domains.Traffic;
+using GenNeg.Domains.Traffic.Files;
 using GenNeg.Domains.Traffic.Model;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Networks;
@@ -25,6 +26,9 @@ public sealed class Registries
     public OracleRegistry Oracles { get; } = new();
 
     public BackboneRegistry Backbones { get; } = new();
+
+    /// <summary>Where the registered parts log (e.g. a data set's load summary); the host sets it once its loggers exist.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory Loggers { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
     /// <summary>The configuration records the registered parts bring (data.NAME for each data set with keys).</summary>
     public Configuration.ConfigSchema ConfigSchema => new(DataSets.ConfigTypes);
@@ -57,9 +61,10 @@ public sealed class Registries
         registries.Oracles.Register(ExternalOracle.OracleName, (data, config) => new ExternalOracle(config.ExternalOracle, data));
         registries.DataSets.Register(new TrafficDataSet());
         registries.Oracles.Register(TrafficOracle.OracleName, data => new TrafficOracle(
-            data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic")));
+            data.World as TrafficWorld ?? throw new GenNegException("the traffic oracle reads road maps: it needs data.name: traffic or traffic_files")));
         registries.DataSets.Register(new MotionDataSet());
         registries.DataSets.Register(new ArrayDataSet());
+        registries.DataSets.Register(new TrafficFilesDataSet(() => Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<TrafficFilesDataSet>(registries.Loggers)));
         registries.Oracles.Register(GroundPenetrationOracle.OracleName, data => new GroundPenetrationOracle(
             data.World as MotionWorld ?? throw new GenNegException("the ground-penetration oracle reads motions: it needs data.name: motion")));
         return registries;

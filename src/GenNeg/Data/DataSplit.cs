@@ -61,6 +61,12 @@ public sealed class DataSplit : IDisposable
             ?? ones([batch, .. ElementShape], dtype: ScalarType.Bool, device: device);
     }
 
+    /// <summary>
+    /// The world's element mask [B, *E] for samples with <paramref name="condition"/> (false = padding), or null when
+    /// every element is real: losses and rates that count elements leave padding out with it.
+    /// </summary>
+    public Tensor? PaddingMask(Condition condition) => ElementShape.Length == 0 ? null : (World as IRealUnits)?.ElementMask(condition);
+
     /// <summary>The same data on <paramref name="device"/>; the CPU copy stays with this object.</summary>
     public DataSplit To(Device device) => device.type == DeviceType.CPU && Train.device_type == DeviceType.CPU
         ? this

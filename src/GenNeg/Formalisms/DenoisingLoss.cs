@@ -19,4 +19,18 @@ public sealed class DenoisingLoss(IDiffusionFormalism formalism)
         var error = (denoiser.Denoise(noisy, sigma, condition) - x0).square();
         return (PerSample.Broadcast(formalism.LossWeight(sigma), error) * error).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The mean of an unreduced loss [B, *S] over the real elements of <paramref name="elementMask"/> [B, *E] (E a
+    /// prefix of S; false = padding, whose rows then neither train nor dilute the mean); the plain mean when null.
+    /// </summary>
+    public static Tensor Mean(Tensor loss, Tensor? elementMask)
+    {
+        if (elementMask is null) return loss.mean();
+        using var scope = NewDisposeScope();
+        var mask = elementMask.to(loss.dtype).to(loss.device);
+        var perElement = loss.numel() / Math.Max(1, mask.numel());
+        while (mask.ndim < loss.ndim) mask = mask.unsqueeze(-1);
+        return ((loss * mask).sum() / (mask.sum() * perElement).clamp_min(1)).MoveToOuterDisposeScope();
+    }
 }

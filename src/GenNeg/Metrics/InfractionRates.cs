@@ -14,22 +14,27 @@ public sealed record ReasonRates(double Samples, double Elements);
 /// </summary>
 public sealed record InfractionRates(double Samples, double? Elements, IReadOnlyDictionary<string, ReasonRates> Reasons)
 {
-    public static InfractionRates Compute(IOracle oracle, Tensor samples, Condition condition)
+    /// <param name="elementMask">[B, *E], false for padding: element rates count real elements only; null when every element is real</param>
+    public static InfractionRates Compute(IOracle oracle, Tensor samples, Condition condition, Tensor? elementMask = null)
     {
         using var scope = NewDisposeScope();
         var verdict = oracle.Judge(samples, condition);
-        return Of(verdict);
+        return Of(verdict, elementMask);
     }
 
-    public static InfractionRates Of(OracleVerdict verdict)
+    /// <param name="elementMask">[B, *E], false for padding (never infracting): element rates count real elements only; null when every element is real</param>
+    public static InfractionRates Of(OracleVerdict verdict, Tensor? elementMask = null)
     {
         using var scope = NewDisposeScope();
         static double Mean(Tensor flags) => flags.to(ScalarType.Float64).mean().cpu().item<double>();
+        var real = verdict.PerElement ? elementMask?.to(ScalarType.Bool).to(verdict.Valid.device) : null;
+        // Over real elements: padding's flags are left out of both the count and the total.
+        double ElementMean(Tensor flags) => real is null ? Mean(flags) : flags.logical_and(real).to(ScalarType.Float64).sum().cpu().item<double>() / Math.Max(1, real.sum().cpu().item<long>());
         var samples = 1.0 - Mean(verdict.SampleValid());
-        double? elements = verdict.PerElement ? 1.0 - Mean(verdict.Valid) : null;
+        double? elements = !verdict.PerElement ? null : real is null ? 1.0 - Mean(verdict.Valid) : ElementMean(verdict.Valid.logical_not());
         var reasons = verdict.Infractions.ToDictionary(
             entry => entry.Key,
-            entry => new ReasonRates(Mean(verdict.PerElement ? entry.Value.flatten(1).any(1) : entry.Value), Mean(entry.Value)));
+            entry => new ReasonRates(Mean(verdict.PerElement ? entry.Value.flatten(1).any(1) : entry.Value), ElementMean(entry.Value)));
         return new InfractionRates(samples, elements, reasons);
     }
 }

@@ -47,7 +47,11 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
     /// p^K_ij = W_K P_ij + b_K per head, q_i . p^K_ij = (W_K^T q_i) . P_ij + q_i . b_K, likewise for p^Q with k_j, and
     /// sum_j alpha_ij p^V_ij = W_V (sum_j alpha_ij P_ij) + b_V since the weights sum to one. Same formula, B A^2 H heads.
     /// </remarks>
-    public override Tensor forward(Tensor x, Tensor pairs)
+    public override Tensor forward(Tensor x, Tensor pairs) => Attend(x, pairs, null);
+
+    /// <summary><see cref="forward"/> with padding: no element attends to a key whose <paramref name="keyMask"/> [B, A] is false.</summary>
+    /// <remarks>Each sample needs at least one real element; a padded query still attends to the real ones (its output is ignored downstream).</remarks>
+    public Tensor Attend(Tensor x, Tensor pairs, Tensor? keyMask)
     {
         using var scope = NewDisposeScope();
         var h = norm.forward(x);
@@ -68,6 +72,8 @@ public sealed class RelativeSelfAttention : Module<Tensor, Tensor, Tensor>
             .permute(0, 3, 1, 2) + (q * pairKeyBias).sum(-1).unsqueeze(3);
 
         var logits = (q.matmul(k.transpose(-1, -2)) + pairQueryTerm + pairKeyTerm) * scale;
+        if (keyMask is not null)
+            logits = logits.masked_fill(keyMask.to(ScalarType.Bool).to(logits.device).logical_not().reshape(keyMask.shape[0], 1, 1, keyMask.shape[1]), double.NegativeInfinity);
         var weights = functional.softmax(logits, -1);                                               // [B, heads, A_i, A_j]
         // sum_j alpha_ij p^V_ij = W_V (sum_j alpha_ij P_ij) + b_V, per head.
         var (pairValueWeight, pairValueBias) = PerHead(pairValue);

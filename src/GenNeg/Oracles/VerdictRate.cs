@@ -14,17 +14,20 @@ public sealed record VerdictRate(string Reason, double PerSample, double PerElem
     public const string Overall = "infraction";
 
     /// <summary>The overall rate first, then one per reason in the verdict's order.</summary>
-    public static IReadOnlyList<VerdictRate> Of(OracleVerdict verdict)
+    /// <param name="elementMask">[B, *E], false for padding (no element): elements are counted among the real ones only; null when all are real</param>
+    public static IReadOnlyList<VerdictRate> Of(OracleVerdict verdict, Tensor? elementMask = null)
     {
         using var scope = NewDisposeScope();
         using var invalid = verdict.Valid.logical_not();
-        return verdict.Infractions.Select(r => Rate(r.Key, r.Value)).Prepend(Rate(Overall, invalid)).ToArray();
+        var real = verdict.PerElement ? elementMask?.to(ScalarType.Bool).to(invalid.device) : null;
+        return verdict.Infractions.Select(r => Rate(r.Key, r.Value, real)).Prepend(Rate(Overall, invalid, real)).ToArray();
     }
 
-    private static VerdictRate Rate(string reason, Tensor infracting)
+    private static VerdictRate Rate(string reason, Tensor infracting, Tensor? real)
     {
+        if (real is not null) infracting = infracting.logical_and(real);
         var samples = infracting.shape[0];
-        var elements = infracting.numel();
+        var elements = real is null ? infracting.numel() : real.sum().item<long>();
         var perSample = (infracting.ndim == 1 ? infracting : infracting.flatten(1).any(1)).to(ScalarType.Float64).sum().item<double>();
         var perElement = infracting.to(ScalarType.Float64).sum().item<double>();
         return new VerdictRate(reason, samples == 0 ? 0 : perSample / samples, elements == 0 ? 0 : perElement / elements, samples, elements);

@@ -50,7 +50,7 @@ public sealed class BaselineTraining
         Tensor StepLoss(Generator g)
         {
             var (x0, condition) = TrainingLoop.Batch(data.Train, data.TrainCondition, batchSize, g);
-            return loss.Compute(denoiser, x0, condition, g).mean();
+            return DenoisingLoss.Mean(loss.Compute(denoiser, x0, condition, g), data.PaddingMask(condition));
         }
 
         try

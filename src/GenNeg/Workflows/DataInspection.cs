@@ -105,7 +105,7 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
         {
             (oracle as IDisposable)?.Dispose();
         }
-        var rates = VerdictRate.Of(verdict);
+        var rates = VerdictRate.Of(verdict, data.PaddingMask(condition));
         var labelSeconds = clock.Elapsed.TotalSeconds;
         logger.LogInformation("Labelled {Count} {Split} samples with the {Oracle} oracle in {Seconds:F2} s", count, selection.Split, oracle.Name, labelSeconds);
 

@@ -157,7 +157,7 @@ public sealed class Evaluation
         var record = stage.Record;
         var formalism = experiment.Models.Formalism;
         var samples = drawn.Samples.shape[0];
-        var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition);
+        var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition, data.PaddingMask(drawn.Condition));
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
         // MMD compares the data set's distance features: by default flattened samples, one point in R^(prod S) each.
         using var generatedPoints = experiment.DataSet.DistanceFeatures(data, drawn.Samples[..(int)mmdCount]);

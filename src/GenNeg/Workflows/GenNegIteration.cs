@@ -187,7 +187,10 @@ public sealed class GenNegIteration
             {
                 using (no_grad()) return current!.Denoiser.Denoise(noisy, sigma, condition);
             }
-            return classifierLoss.Compute(new ClassifierBatch(classifier, noisy, sigma, condition, x0, y, sampleY, exampleWeights?.Rows(index), ModelDenoised)).mean();
+            var perExample = classifierLoss.Compute(new ClassifierBatch(classifier, noisy, sigma, condition, x0, y, sampleY, exampleWeights?.Rows(index), ModelDenoised));
+            // A per-element loss leaves padding out (padded rows carry no label worth learning); a per-sample one is a plain mean.
+            var padding = experiment.Data.PaddingMask(condition);
+            return padding is not null && perExample.shape.SequenceEqual(padding.shape) ? DenoisingLoss.Mean(perExample, padding) : perExample.mean();
         }
 
         var options = TrainingOptions.From(settings.Classifier, "genneg.classifier");

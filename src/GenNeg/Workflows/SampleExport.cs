@@ -152,7 +152,7 @@ public sealed class SampleExport
         if (request.CsvPath is not null) experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("sample", samples.shape[0]), samples, condition, verdict, request.CsvPath);
         if (request.PlotPath is not null)
             AtomicFile.WriteAllBytes(request.PlotPath, experiment.DataSet.RenderSamples(experiment.Data, samples, condition, verdict, stage));
-        return InfractionRates.Of(verdict).Samples;
+        return InfractionRates.Of(verdict, experiment.Data.PaddingMask(condition)).Samples;
     }
 
     /// <summary>Checked before any work: an output path must name a file in an existing folder.</summary>

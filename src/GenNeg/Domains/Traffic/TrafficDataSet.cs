@@ -87,7 +87,7 @@ public sealed class TrafficDataSet : IDataSet, IRealismFeatures
     {
         var world = WorldOf(data);
         using var metres = world.Scaling.Denormalise(samples.cpu());
-        return TrafficFigure.RenderPng(world, metres, condition[TrafficOracle.MapIndexKey].cpu(), verdict, title);
+        return TrafficFigure.RenderPng(world, metres, condition[TrafficOracle.MapIndexKey].cpu(), verdict, title, agentMask: world.ElementMask(condition));
     }
 
     /// <summary>The scenes as CSV (every map as maps.geojson in the same folder).</summary>
@@ -103,7 +103,7 @@ public sealed class TrafficDataSet : IDataSet, IRealismFeatures
             var bad = Array.IndexOf(finite.data<bool>().ToArray(), false);
             if (bad >= 0) throw new GenNegException($"scene {bad:N0} is not finite; the model has probably diverged; nothing was written to '{path}'");
         }
-        TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(splits, metres, condition[TrafficOracle.MapIndexKey], verdict));
+        TrafficSceneCsv.Write(path, TrafficSceneCsv.Rows(splits, metres, condition[TrafficOracle.MapIndexKey], verdict, world.ElementMask(condition)));
         TrafficMapGeoJson.Write(MapsPathBeside(path), world.Maps);
     }
 
@@ -112,7 +112,10 @@ public sealed class TrafficDataSet : IDataSet, IRealismFeatures
     {
         var world = WorldOf(data);
         using var metres = world.Scaling.Denormalise(samples.detach().cpu());
-        return TrafficRealism.Of(world.Maps, metres, condition[TrafficOracle.MapIndexKey], condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null);
+        var features = TrafficRealism.Of(world.Maps, metres, condition[TrafficOracle.MapIndexKey], condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null);
+        // Maps read from files carry no lanes: the lane features would be empty, so they are left out rather than compared.
+        return world.Maps.Any(m => m.Lanes.Count > 0) ? features
+            : features.Where(f => f.Name is not (TrafficRealism.LaneHeading or TrafficRealism.VehiclesPerLane)).ToArray();
     }
 
     public static string MapsPathBeside(string scenesPath) =>

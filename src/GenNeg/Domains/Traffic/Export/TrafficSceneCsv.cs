@@ -19,7 +19,8 @@ public static class TrafficSceneCsv
     public static readonly string[] Header = ["split", "scene", "map", "agent", "x", "y", "length", "width", "heading", "speed", "collision", "offroad"];
 
     /// <summary>The rows of scenes in metres [B, A, 7] on maps mapIndex [B] with the oracle's per-vehicle verdict; splits [B] names each scene's split.</summary>
-    public static IEnumerable<TrafficVehicleRow> Rows(IReadOnlyList<string> splits, Tensor metres, Tensor mapIndex, OracleVerdict verdict)
+    /// <param name="agentMask">[B, A], false for padding rows, which are no vehicles and are not written; null when every row is one</param>
+    public static IEnumerable<TrafficVehicleRow> Rows(IReadOnlyList<string> splits, Tensor metres, Tensor mapIndex, OracleVerdict verdict, Tensor? agentMask = null)
     {
         var (scenes, agents) = ((int)metres.shape[0], (int)metres.shape[1]);
         if (splits.Count != scenes) throw new ArgumentException($"one split name per scene: {splits.Count} names for {scenes} scenes", nameof(splits));
@@ -27,6 +28,7 @@ public static class TrafficSceneCsv
         var maps = mapIndex.cpu().to(ScalarType.Int64).data<long>().ToArray();
         var collision = verdict.Infractions[TrafficOracle.Collision].cpu().contiguous().data<bool>().ToArray();
         var offroad = verdict.Infractions[TrafficOracle.Offroad].cpu().contiguous().data<bool>().ToArray();
+        var present = agentMask?.cpu().to(ScalarType.Bool).contiguous().data<bool>().ToArray();
         var withinSplit = new Dictionary<string, int>();
         for (var scene = 0; scene < scenes; scene++)
         {
@@ -35,6 +37,7 @@ public static class TrafficSceneCsv
             for (var agent = 0; agent < agents; agent++)
             {
                 var k = scene * agents + agent;
+                if (present is not null && !present[k]) continue;
                 var f = features.AsSpan(k * TrafficFeatures.Count, TrafficFeatures.Count);
                 yield return new TrafficVehicleRow(splits[scene], number, (int)maps[scene], agent, f[TrafficFeatures.X], f[TrafficFeatures.Y],
                     f[TrafficFeatures.Length], f[TrafficFeatures.Width], Math.Atan2(f[TrafficFeatures.Sin], f[TrafficFeatures.Cos]),

@@ -158,14 +158,21 @@ public sealed class AgentTransformer : Backbone
         var readings = MapProbe.Read(encoded[ProbeKey], boxes, fixedTensors.Grid, half);
         var h = embedOut.forward(functional.silu(embedIn.forward(cat([input, readings], -1)))) + time.unsqueeze(1);   // [B, A, H]
         var pairs = pairProjection.forward(PairFeatures(boxes)) + time.reshape(batch, 1, 1, width);                  // [B, A, A, H]
+        // Padding (agent_mask false) is no vehicle: no agent attends to it, and a by-scene head averages the real agents.
+        var present = condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask.to(ScalarType.Bool).to(input.device) : null;
         for (var i = 0; i < selfAttention.Count; i++)
         {
-            h = selfAttention[i].forward(h, pairs);
+            h = selfAttention[i].Attend(h, pairs, present);
             h = crossAttention[i].Attend(h, encoded[KeysKey(i)], encoded[ValuesKey(i)]);
             h = h + feedForward[i].forward(h);
         }
         var decoded = functional.silu(decodeHidden.forward(finalNorm.forward(h)));
-        if (perScene) return decodeOut.forward(decoded.mean([1])).reshape(batch).MoveToOuterDisposeScope();
+        if (perScene)
+        {
+            var pooled = present is null ? decoded.mean([1])
+                : (decoded * present.unsqueeze(-1).to(decoded.dtype)).sum(1) / present.sum(1, keepdim: true).clamp_min(1).to(decoded.dtype);
+            return decodeOut.forward(pooled).reshape(batch).MoveToOuterDisposeScope();
+        }
         var output = decodeOut.forward(decoded);                                                 // [B, A, F] or [B, A, 1]
         return output.reshape([batch, .. outputShape]).MoveToOuterDisposeScope();
     }

@@ -24,9 +24,10 @@ public static class TrafficFigure
     /// <summary>Side of the heat map's cells in metres.</summary>
     public const double CellSize = 2;
 
-    public static byte[] RenderPng(TrafficWorld world, Tensor metres, Tensor mapIndex, OracleVerdict verdict, string title, int maxScenes = 12)
+    /// <param name="agentMask">[B, A], false for padding (not drawn, not counted); null when every row is a vehicle</param>
+    public static byte[] RenderPng(TrafficWorld world, Tensor metres, Tensor mapIndex, OracleVerdict verdict, string title, int maxScenes = 12, Tensor? agentMask = null)
     {
-        var scenes = SceneData.Read(metres, mapIndex, verdict);
+        var scenes = SceneData.Read(metres, mapIndex, verdict, agentMask);
         var shown = PickScenes(scenes, maxScenes);
         var rows = (shown.Count + Columns - 1) / Columns;
         var width = Columns * TilePixels;
@@ -34,7 +35,7 @@ public static class TrafficFigure
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        DrawHeader(canvas, title, VerdictRate.Of(verdict), width);
+        DrawHeader(canvas, title, VerdictRate.Of(verdict, agentMask), width);
         for (var k = 0; k < shown.Count; k++)
         {
             var scene = scenes[shown[k]];
@@ -100,14 +101,16 @@ public static class TrafficFigure
     {
         public bool Valid => Vehicles.All(v => v.Status == VehicleStatus.Valid);
 
-        public static IReadOnlyList<SceneData> Read(Tensor metres, Tensor mapIndex, OracleVerdict verdict)
+        public static IReadOnlyList<SceneData> Read(Tensor metres, Tensor mapIndex, OracleVerdict verdict, Tensor? agentMask)
         {
             var (count, agents) = ((int)metres.shape[0], (int)metres.shape[1]);
             var features = metres.cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
             var maps = mapIndex.cpu().to(ScalarType.Int64).data<long>().ToArray();
             var collision = verdict.Infractions[TrafficOracle.Collision].cpu().contiguous().data<bool>().ToArray();
             var offroad = verdict.Infractions[TrafficOracle.Offroad].cpu().contiguous().data<bool>().ToArray();
-            return Enumerable.Range(0, count).Select(scene => new SceneData((int)maps[scene], Enumerable.Range(0, agents).Select(agent =>
+            var present = agentMask?.cpu().to(ScalarType.Bool).contiguous().data<bool>().ToArray();
+            return Enumerable.Range(0, count).Select(scene => new SceneData((int)maps[scene], Enumerable.Range(0, agents)
+                .Where(agent => present is null || present[scene * agents + agent]).Select(agent =>
             {
                 var k = scene * agents + agent;
                 var vehicle = TrafficFeatures.Read(features.AsSpan(k * TrafficFeatures.Count, TrafficFeatures.Count));
