@@ -63,7 +63,7 @@ public sealed class Distillation
         Tensor StepLoss(Generator g)
         {
             var (x0, condition) = TrainingLoop.Batch(data.Train, data.TrainCondition, batchSize, g);
-            return Diffusion.DenoisingLoss.Mean(loss.Compute(teacher.Denoiser, student, x0, condition, g), data.PaddingMask(condition));
+            return Formalisms.DenoisingLoss.Mean(loss.Compute(teacher.Denoiser, student, x0, condition, g), data.PaddingMask(condition));
         }
 
         var weights = folder + "denoiser.bin";

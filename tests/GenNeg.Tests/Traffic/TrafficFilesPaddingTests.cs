@@ -2,12 +2,14 @@ using System.Globalization;
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Formalisms;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Export;
 using GenNeg.Domains.Traffic.Files;
 using GenNeg.Domains.Traffic.Oracle;
 using GenNeg.Metrics;
 using GenNeg.Oracles;
+using GenNeg.Workflows;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -198,7 +200,7 @@ public class TrafficFilesPaddingTests
         var model = new ModelConfig { Backbone = "agent_transformer", Hidden = 16, Heads = 2, Blocks = 2, TimeEmbedding = 8, Formalism = "ddpm", Timesteps = 20 };
         var builder = new ModelBuilder(model, data, Registries.CreateDefault().Backbones, CPU);
         using var denoiser = builder.CreateDenoiser(1);
-        using var byScene = builder.CreateClassifier(2, GenNeg.Guidance.ClassifierHead.BySample);
+        using var byScene = builder.CreateClassifier(2, GenNeg.Networks.ClassifierHead.BySample);
         foreach (var module in new TorchSharp.torch.nn.Module[] { denoiser, byScene })
             using (no_grad())
                 foreach (var parameter in module.parameters())
