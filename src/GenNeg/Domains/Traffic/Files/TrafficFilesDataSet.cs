@@ -102,7 +102,7 @@ public sealed class TrafficFilesDataSet(Func<ILogger>? logger = null) : IDataSet
         var (trainMetres, trainPresent, trainMaps) = Tensors(train, files.MaxAgents);
         var (validationMetres, validationPresent, validationMaps) = Tensors(validation, files.MaxAgents);
         // The scaling is fitted on the real vehicles only: padding is no vehicle.
-        using var realRows = trainMetres.index_select(0, arange(trainMetres.shape[0])).reshape(-1, TrafficFeatures.Count)
+        using var realRows = trainMetres.reshape(-1, TrafficFeatures.Count)
             .index_select(0, trainPresent.reshape(-1).nonzero().squeeze(1));
         var world = new TrafficWorld(settings, maps, FeatureScaling.Fit(realRows));
         var anyPadding = padded > 0;
