@@ -3,6 +3,7 @@ using GenNeg.Oracles;
 using GenNeg.Domains.Traffic;
 using GenNeg.Domains.Traffic.Maps;
 using GenNeg.Domains.Traffic.Oracle;
+using GenNeg.Domains.Traffic.Realism;
 using GenNeg.Domains.Traffic.Scenes;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Operation.Distance;
@@ -162,6 +163,27 @@ public class TrafficDataTests(SmallTrafficData small)
         Assert.True(nearest.median().item<float>() < 7, $"median distance to the nearest vehicle {nearest.median().item<float>()} m");
         Assert.InRange(metres[.., .., TrafficFeatures.Length].min().item<float>(), 3.8f, 3.81f);
         Assert.InRange(metres[.., .., TrafficFeatures.Width].max().item<float>(), 2.0f, 2.1f);
+    }
+
+    [Fact]
+    public void QueuesKeepTheConfiguredBumperGaps()
+    {
+        // Queues only, on the training maps: how often a vehicle has a neighbour closer than 1 m, with the gaps of
+        // stopped traffic (1.5-2.5 m, the default) and with the tighter gaps of earlier worlds (0.5-2.5 m).
+        double ShareUnderOneMetre(TrafficDataConfig config)
+        {
+            var maps = small.World.Maps.Take(10).ToArray();
+            var (metres, mapIndex) = SceneGenerator.Generate(maps, 200, config, seed: 5);
+            using var index = tensor(mapIndex);
+            var gaps = TrafficRealism.Of(maps, metres, index).Single(f => f.Name == TrafficRealism.NearestGap).Values;
+            metres.Dispose();
+            return gaps.Count(g => g < 1) / (double)gaps.Length;
+        }
+        var queues = new TrafficDataConfig { TrainMaps = 10, ValidationMaps = 5, QueueProbability = 1 };
+        var real = ShareUnderOneMetre(queues);
+        var tight = ShareUnderOneMetre(queues with { QueueGapMin = 0.5 });
+        Assert.True(tight > 0.25, $"{tight:P1} of vehicles under 1 m from a neighbour with 0.5-2.5 m gaps");
+        Assert.True(real < 0.05, $"{real:P1} of vehicles under 1 m from a neighbour with 1.5-2.5 m gaps");
     }
 
     [Fact]

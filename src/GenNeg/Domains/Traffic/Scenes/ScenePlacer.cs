@@ -5,7 +5,7 @@ namespace GenNeg.Domains.Traffic.Scenes;
 
 /// <summary>
 /// Places the vehicles of one scene along a map's lanes: queues of stopped or creeping vehicles back from a stop line
-/// (or from a random point of a lane without one: a jam) with bumper gaps of 0.5-2.5 m, and free-flowing single
+/// (or from a random point of a lane without one: a jam) with bumper gaps drawn uniformly from data.traffic.queue_gap_min to queue_gap_max, and free-flowing single
 /// vehicles elsewhere. Each vehicle heads along its lane with a little noise and is kept only if its box, grown by the
 /// clearance, stays on the road raster and clear of every placed box grown the same way: so the oracle, which
 /// tests the bare boxes, finds no infraction in generated scenes.
@@ -44,7 +44,7 @@ public sealed class ScenePlacer(TrafficDataConfig config)
             if (centre < length / 2) return;
             var speed = k == 0 ? 0 : 1.5 * random.NextDouble();
             if (!TryAdd(map, Candidate(lane, centre, length, width, speed, random), placed)) return;
-            front = centre - length / 2 - (0.5 + 2 * random.NextDouble());
+            front = centre - length / 2 - (config.QueueGapMin + (config.QueueGapMax - config.QueueGapMin) * random.NextDouble());
         }
     }
 
