@@ -27,6 +27,7 @@ public static partial class GenNegCli
         root.Subcommands.Add(new PipelineCommand(environment));
         root.Subcommands.Add(new EvaluateCommand(environment));
         root.Subcommands.Add(new StagesCommand(environment));
+        root.Subcommands.Add(new CompareCommand(environment));
         root.Subcommands.Add(new ExportCommand(environment));
         root.Subcommands.Add(new BenchCommand(environment));
         root.Subcommands.Add(new DataCommand(environment));
