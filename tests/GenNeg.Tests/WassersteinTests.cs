@@ -40,4 +40,15 @@ public class WassersteinTests
         Assert.Equal(1.0, distances["a"], 12);
         Assert.Equal(2.0, distances["b"], 12);
     }
+
+    [Fact]
+    public void Feature_quantiles_interpolate_between_order_statistics_as_numpy_does()
+    {
+        // numpy.quantile([4, 1, 3, 2, 10], [0.05, 0.25, 0.5, 0.75, 0.95]) = [1.2, 2, 3, 4, 8.8]
+        var summary = FeatureQuantiles.Of(new RealismFeature("gap", "m", [4, 1, 3, 2, 10]))!;
+        Assert.Equal((5L, 1.0, 10.0), (summary.Count, summary.Min, summary.Max));
+        Assert.Equal([1.2, 2, 3, 4, 8.8], summary.Quantiles.Select(q => Math.Round(q, 12)));
+        Assert.Equal(7.0, FeatureQuantiles.Of(new RealismFeature("one", "", [7]))!.Quantiles[4]);
+        Assert.Null(FeatureQuantiles.Of(new RealismFeature("none", "", [])));
+    }
 }

@@ -39,6 +39,9 @@ internal sealed class DataOptions
             $"{summary.DataSet} {summary.Split}: {summary.Samples:N0} samples; generated in {summary.GenerateSeconds:F2} s, labelled in {summary.LabelSeconds:F2} s"));
         foreach (var rate in summary.Rates)
             environment.Output.WriteLine(string.Create(invariant, $"  {rate.Reason}: {rate.PerSample:P2} of samples, {rate.PerElement:P2} of elements"));
+        foreach (var feature in summary.Realism)
+            environment.Output.WriteLine(string.Create(invariant,
+                $"  {feature.Name}{(feature.Unit.Length > 0 ? $" ({feature.Unit})" : "")}: least {feature.Min:0.###}, 5/25/50/75/95 % quantiles {string.Join(", ", feature.Quantiles.Select(q => q.ToString("0.###;-0.###;0", invariant)))}, greatest {feature.Max:0.###} ({feature.Count:N0} values)"));
         foreach (var file in summary.Files) environment.Output.WriteLine($"wrote {file}");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GenNeg.Configuration;
 using GenNeg.Data;
+using GenNeg.Metrics;
 using GenNeg.Oracles;
 using GenNeg.Runs;
 using Microsoft.Extensions.Logging;
@@ -15,9 +16,12 @@ namespace GenNeg.Workflows;
 /// </summary>
 public sealed record DataSelection(GenNegConfig Config, string Split = "train", long? Count = null, double Jitter = 0, long Seed = 0);
 
-/// <summary>What was made and how long it took: generating the data set, and labelling the selected samples with the oracle.</summary>
+/// <summary>
+/// What was made and how long it took: generating the data set, and labelling the selected samples with the oracle;
+/// where the data set has realism features (<see cref="IRealismFeatures"/>), where the selection's values lie.
+/// </summary>
 public sealed record DataSummary(string DataSet, string Split, long Samples, IReadOnlyList<VerdictRate> Rates,
-    IReadOnlyList<string> Files, double GenerateSeconds, double LabelSeconds);
+    IReadOnlyList<string> Files, double GenerateSeconds, double LabelSeconds, IReadOnlyList<FeatureQuantiles> Realism);
 
 /// <summary>
 /// genneg data preview / export: the configured data set's training or held-out samples, labelled by the configured
@@ -109,7 +113,10 @@ public sealed class DataInspection(ILogger<DataInspection> logger, Registries re
         var labelSeconds = clock.Elapsed.TotalSeconds;
         logger.LogInformation("Labelled {Count} {Split} samples with the {Oracle} oracle in {Seconds:F2} s", count, selection.Split, oracle.Name, labelSeconds);
 
+        var realism = dataSet is IRealismFeatures features
+            ? features.RealismFeatures(data, samples, condition).Select(FeatureQuantiles.Of).OfType<FeatureQuantiles>().ToList()
+            : [];
         var files = output(dataSet, data, splits, samples, condition, verdict);
-        return new DataSummary(dataSet.Name, selection.Split, count, rates, files, generateSeconds, labelSeconds);
+        return new DataSummary(dataSet.Name, selection.Split, count, rates, files, generateSeconds, labelSeconds, realism);
     }
 }

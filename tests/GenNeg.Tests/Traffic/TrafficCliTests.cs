@@ -60,9 +60,13 @@ public class TrafficCliTests
         var traffic = Run("data", "preview", "--config", TinyRun.WriteConfig(folder, TinyTraffic), "--out", folder.Combine("scenes.png"), "-n", "12");
         Assert.True(traffic.Code == 0, traffic.Error);
         Assert.Contains("12 samples", traffic.Output);
+        // Where the realism features' values lie: the data set has them, the checkerboard has none.
+        Assert.Matches(@"nearest_gap \(m\): least [0-9.]+, 5/25/50/75/95 % quantiles [0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+, greatest [0-9.]+ \(144 values\)", traffic.Output);
+        Assert.Contains("vehicles_per_lane: least 0,", traffic.Output);
         var checkerboard = Run("data", "preview", "--config", TinyRun.WriteConfig(folder), "--out", folder.Combine("points.png"), "--jitter", "0.5");
         Assert.True(checkerboard.Code == 0, checkerboard.Error);
         Assert.DoesNotContain("infraction: 0.00 %", checkerboard.Output);
+        Assert.DoesNotContain("quantiles", checkerboard.Output);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(folder.Combine("points.png"))[..4]);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(folder.Combine("scenes.png"))[..4]);
     }
