@@ -9,7 +9,9 @@ namespace GenNeg.Domains.Arrays;
 
 /// <summary>
 /// A user's samples of any shape read from .npy files (<see cref="ArrayDataConfig"/>): samples [N, *S], unconditional
-/// or with named condition arrays [N, ...] the model is given beside them, labelled by whichever oracle the config names. The picture scatters each sample's first two numbers.
+/// or with named condition arrays [N, ...] the model is given beside them, labelled by whichever oracle the config names.
+/// The picture scatters each sample's first two numbers; the CSV holds a sample's numbers, its verdict, then its
+/// condition's numbers.
 /// </summary>
 public sealed class ArrayDataSet : IDataSet
 {
@@ -111,7 +113,18 @@ public sealed class ArrayDataSet : IDataSet
 
     public void WriteSamples(DataSplit data, IReadOnlyList<string> splits, Tensor samples, Condition condition, OracleVerdict verdict, string path)
     {
-        using var flat = samples.flatten(1);
-        SampleCsv.Write(path, flat, verdict.SampleValidFlags());
+        using var scope = NewDisposeScope();
+        var flat = samples.flatten(1);
+        if (condition.IsEmpty)
+        {
+            SampleCsv.Write(path, flat, verdict.SampleValidFlags());
+            return;
+        }
+        // Each condition's numbers follow valid: a column named after the condition when it is one number per sample,
+        // else name0, name1, ... in C order.
+        var rows = samples.shape[0];
+        var parts = condition.Entries.Select(e => (e.Key, Values: e.Value.reshape(rows, -1).to(ScalarType.Float32).cpu())).ToList();
+        var names = parts.SelectMany(p => p.Values.shape[1] == 1 ? [p.Key] : Enumerable.Range(0, (int)p.Values.shape[1]).Select(k => $"{p.Key}{k}")).ToList();
+        SampleCsv.Write(path, flat, verdict.SampleValidFlags(), (cat(parts.Select(p => p.Values).ToList(), 1), names));
     }
 }
