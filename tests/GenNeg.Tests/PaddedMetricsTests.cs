@@ -143,4 +143,26 @@ public class PaddedMetricsTests
         var everywhere = new GuidedDenoiser(plain, [new SumClassifier(true)]).LogValidGradient(padded, sigma, condition);
         Assert.NotEqual(0f, (everywhere * (1 - real)).abs().sum().item<float>());
     }
+
+    [Fact]
+    public void The_dlsm_loss_of_padded_samples_ignores_what_the_padded_rows_hold()
+    {
+        var (clean, mask) = PaddedScenes();
+        var condition = Condition.Of(MaskKey, mask);
+        using var sigma = tensor(new[] { 0.5f, 1.0f });
+        var noisy = clean + 0.3f * randn(clean.shape, generator: new Generator(2));
+        var denoised = clean * 0.8f;
+        var labels = tensor(new float[] { 1, 0, 1, 1, 0, 1, 1, 1 }).reshape(2, 4);
+        var sampleLabels = tensor(new float[] { 0, 0 });
+        var loss = new DlsmLoss(0.4, 1.6, crossEntropyWeight: 0.5, s => s.square().reciprocal());
+        var padding = 1 - ElementMasks.Expand(mask, clean);
+        Tensor Moved(Tensor t, float by) => t + padding * by;
+        var classifier = new SumClassifier(byElement: true);
+        var before = loss.Compute(classifier, noisy, sigma, condition, clean, labels, sampleLabels, denoised, mask);
+        var after = loss.Compute(classifier, Moved(noisy, 3), sigma, condition, Moved(clean, -2), labels, sampleLabels, Moved(denoised, 5), mask);
+        Assert.True(allclose(before, after, rtol: 0, atol: 1e-5));
+        // Without the mask the padded rows count (the test can tell).
+        var unmasked = loss.Compute(classifier, Moved(noisy, 3), sigma, condition, Moved(clean, -2), labels, sampleLabels, Moved(denoised, 5));
+        Assert.False(allclose(before, unmasked, rtol: 0, atol: 1e-3));
+    }
 }
