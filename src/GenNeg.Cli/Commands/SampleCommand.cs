@@ -17,6 +17,11 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> device = CommonOptions.Device();
     private readonly Option<int?> shard = CommonOptions.Shard();
     private readonly Option<int?> shards = CommonOptions.Shards();
+    private readonly Option<long?> agents = new(SampleExport.ElementsOption, "--elements")
+    {
+        Description = "On padded data (traffic_files), the number of real elements per sample (vehicles per scene), from 1 to max_agents; " +
+            "default: each held-out scene's own. Padded rows are not written as vehicles",
+    };
 
     public SampleCommand(CliEnvironment environment)
         : base("sample", "Draw samples from a trained stage and label them with the oracle.")
@@ -30,10 +35,11 @@ internal sealed class SampleCommand : Command
         Options.Add(device);
         Options.Add(shard);
         Options.Add(shards);
+        Options.Add(agents);
         SetAction(parse => CommandRunner.Execute(environment, parse.GetValue(run), parse, loggers =>
         {
             var request = new SampleRequest(parse.GetRequiredValue(run), parse.GetValue(count), parse.GetValue(output), parse.GetValue(plot), parse.GetValue(stage), parse.GetValue(seed), parse.GetValue(device),
-                parse.GetValue(shard) is null && parse.GetValue(shards) is null ? null : CommonOptions.ResolveShard(parse, shard, shards));
+                parse.GetValue(shard) is null && parse.GetValue(shards) is null ? null : CommonOptions.ResolveShard(parse, shard, shards), parse.GetValue(agents));
             var summary = environment.Progress.Show(progress =>
                 new SampleExport(loggers.CreateLogger<SampleExport>(), environment.Registries).Run(request, progress, environment.Cancellation));
             // Samples written to a device or pipe (-o /dev/stdout) may share stdout: the summary goes to stderr then.

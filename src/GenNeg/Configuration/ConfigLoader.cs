@@ -222,6 +222,20 @@ public static class ConfigLoader
                     throw ConfigKey.Error(key, $"lists {sequence.Children.Count:N0} words; at most {MaxListLength:N0}");
                 return sequence.Children.Select((item, i) => (string)ConvertScalar(typeof(string), item, $"{key}[{i}]")).ToArray();
             }
+            if (type == typeof(IReadOnlyDictionary<string, string>))
+            {
+                if (node is not YamlMappingNode map)
+                    throw ConfigKey.Error(key, "must be a mapping of names to words, e.g. { label: labels.npy }");
+                if (map.Children.Count > MaxListLength)
+                    throw ConfigKey.Error(key, $"maps {map.Children.Count:N0} names; at most {MaxListLength:N0}");
+                var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (name, value) in map.Children)
+                {
+                    var text = (string)ConvertScalar(typeof(string), name, key);
+                    entries[text] = (string)ConvertScalar(typeof(string), value, $"{key}.{text}");
+                }
+                return entries;
+            }
             // An optional number: empty (or null, ~) leaves it unset.
             if (Nullable.GetUnderlyingType(type) is { } inner)
                 return node is YamlScalarNode { Value: null or "" or "null" or "~" } ? null : ConvertScalar(inner, node, key);

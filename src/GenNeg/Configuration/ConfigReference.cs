@@ -73,6 +73,8 @@ public static class ConfigReference
         "" => "''",
         IReadOnlyList<double> list => $"`[{string.Join(", ", list.Select(ConfigKey.Format))}]`",
         IReadOnlyList<string> words => $"`[{string.Join(", ", words)}]`",
+        IReadOnlyDictionary<string, string> { Count: 0 } => "`{}`",
+        IReadOnlyDictionary<string, string> map => $"`{{{string.Join(", ", map.Select(e => $"{e.Key}: {e.Value}"))}}}`",
         bool flag => flag ? "`true`" : "`false`",
         double number => $"`{ConfigKey.Format(number)}`",
         IFormattable number => $"`{number.ToString(null, System.Globalization.CultureInfo.InvariantCulture)}`",

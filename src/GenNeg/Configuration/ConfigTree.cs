@@ -28,6 +28,7 @@ public static class ConfigTree
             : type == typeof(bool) ? "true or false"
             : type == typeof(IReadOnlyList<double>) ? "a list of numbers"
             : type == typeof(IReadOnlyList<string>) ? "a list of words"
+            : type == typeof(IReadOnlyDictionary<string, string>) ? "a mapping of names to words"
             : "text";
     }
 
@@ -50,6 +51,7 @@ public static class ConfigTree
                 null => new YamlScalarNode(),
                 IReadOnlyList<double> list => new YamlSequenceNode(list.Select(v => Scalar(v))),
                 IReadOnlyList<string> words => new YamlSequenceNode(words.Select(w => Scalar(w))),
+                IReadOnlyDictionary<string, string> map => new YamlMappingNode(map.Select(e => new KeyValuePair<YamlNode, YamlNode>(Scalar(e.Key), Scalar(e.Value)))),
                 _ when IsSection(value.GetType()) => ToNode(value),
                 _ => Scalar(value),
             });

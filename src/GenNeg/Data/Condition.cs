@@ -91,6 +91,13 @@ public sealed class Condition
         foreach (var entry in entries) entry.Value.Dispose();
     }
 
+    /// <summary>Disposes the tensors this condition holds that <paramref name="original"/> does not (those <see cref="With"/> added).</summary>
+    public void DisposeTensorsNotIn(Condition original)
+    {
+        foreach (var entry in entries)
+            if (!original.TryGet(entry.Key, out var kept) || !ReferenceEquals(kept, entry.Value)) entry.Value.Dispose();
+    }
+
     /// <summary>name [shape] per entry, for messages and manifests.</summary>
     public string Describe() => IsEmpty ? "none" : string.Join(", ", entries.Select(e => $"{e.Key} [{string.Join(", ", e.Value.shape)}]"));
 }

@@ -67,6 +67,21 @@ public sealed class DataSplit : IDisposable
     /// </summary>
     public Tensor? PaddingMask(Condition condition) => ElementShape.Length == 0 ? null : (World as IRealUnits)?.ElementMask(condition);
 
+    /// <summary>
+    /// <paramref name="condition"/> with <paramref name="count"/> real elements in every sample (the first ones), for
+    /// drawing samples of a size the user picks; refused in one line naming <paramref name="option"/> when the data set's
+    /// samples have no elements to pad or the count lies outside 1..E.
+    /// </summary>
+    public Condition WithRealElements(Condition condition, long count, string option)
+    {
+        if (ElementShape.Length != 1)
+            throw new GenNegException($"{option} applies to data whose samples are padded to a number of elements (e.g. traffic_files); these samples have none");
+        if (count < 1 || count > ElementShape[0])
+            throw new GenNegException($"{option} must lie between 1 and {ElementShape[0]} (the data set's elements per sample, its max_agents), got {count}");
+        return (World as IRealUnits)?.WithRealElements(condition, count)
+            ?? throw new GenNegException($"{option} applies to data whose samples are padded to a number of elements (e.g. traffic_files); these samples cannot be");
+    }
+
     /// <summary>The same data on <paramref name="device"/>; the CPU copy stays with this object.</summary>
     public DataSplit To(Device device) => device.type == DeviceType.CPU && Train.device_type == DeviceType.CPU
         ? this

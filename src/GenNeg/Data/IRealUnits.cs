@@ -17,4 +17,11 @@ public interface IRealUnits
     /// element does.
     /// </summary>
     Tensor? ElementMask(Condition condition) => null;
+
+    /// <summary>
+    /// The condition with the first <paramref name="count"/> elements of every sample real and the rest padding (e.g.
+    /// scenes of exactly that many vehicles), or null when this world's samples are never padded. The count is already
+    /// checked to lie in 1..E.
+    /// </summary>
+    Condition? WithRealElements(Condition condition, long count) => null;
 }

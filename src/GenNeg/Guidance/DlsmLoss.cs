@@ -43,7 +43,7 @@ public sealed class DlsmLoss : IClassifierLoss
 
     /// <summary>The loss of the batch (per-example weights of a set drawn by sequential importance sampling are not taken).</summary>
     public Tensor Compute(ClassifierBatch batch) =>
-        Compute(batch.Classifier, batch.Noisy, batch.Sigma, batch.Condition, batch.Clean, batch.Labels, batch.SampleLabels, batch.ModelDenoised());
+        Compute(batch.Classifier, batch.Noisy, batch.Sigma, batch.Condition, batch.Clean, batch.Labels, batch.SampleLabels, batch.ModelDenoised(), batch.ElementMask);
 
     /// <param name="classifier">the classifier being trained</param>
     /// <param name="noisy">x = x0 + sigma n, [B, *S]</param>
@@ -53,9 +53,12 @@ public sealed class DlsmLoss : IClassifierLoss
     /// <param name="labels">1 = valid, 0 = infraction, shaped like the classifier's logits ([B], or [B, *E] for a by-element head; float)</param>
     /// <param name="sampleLabels">each sample's label [B], which picks its importance weight</param>
     /// <param name="modelDenoised">the current model's D(x; sigma, c), [B, *S], no graph needed</param>
+    /// <param name="elementMask">which elements [B, *E] are real, or null when all are: padded rows and a by-element head's
+    /// padded logits are left out, as guidance leaves them out</param>
     /// <returns>the weighted loss of each example, [B]</returns>
     public Tensor Compute(
-        INoiseConditionedClassifier classifier, Tensor noisy, Tensor sigma, Condition condition, Tensor clean, Tensor labels, Tensor sampleLabels, Tensor modelDenoised)
+        INoiseConditionedClassifier classifier, Tensor noisy, Tensor sigma, Condition condition, Tensor clean, Tensor labels, Tensor sampleLabels, Tensor modelDenoised,
+        Tensor? elementMask = null)
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
@@ -63,10 +66,13 @@ public sealed class DlsmLoss : IClassifierLoss
         var logits = classifier.Logit(input, sigma, condition);
         // log C_y = y log sigmoid(l) + (1 - y) log sigmoid(-l), summed over a sample's elements; the rows are independent,
         // so the gradient of the sum is each row's own input gradient.
-        var logLikelihood = (labels * nn.functional.logsigmoid(logits) + (1 - labels) * nn.functional.logsigmoid(-logits)).reshape(logits.shape[0], -1).sum(1);
+        var perLogit = labels * nn.functional.logsigmoid(logits) + (1 - labels) * nn.functional.logsigmoid(-logits);
+        if (elementMask is not null && perLogit.shape.SequenceEqual(elementMask.shape)) perLogit = perLogit * elementMask.to(perLogit.dtype).to(perLogit.device);
+        var logLikelihood = perLogit.reshape(logits.shape[0], -1).sum(1);
         var likelihoodScore = autograd.grad([logLikelihood.sum()], [input], retain_graph: true, create_graph: true)[0];
         var conditionalDenoised = modelDenoised.detach() + PerSample.Broadcast(sigma.square(), input) * likelihoodScore;
         var squared = (conditionalDenoised - clean).square();
+        if (elementMask is not null) squared = squared * ElementMasks.Expand(elementMask, squared);
         var dlsm = 0.5 * (PerSample.Broadcast(denoisingWeight(sigma), squared) * squared).flatten(1).sum(1);
         var total = crossEntropyWeight == 0 ? dlsm : dlsm - crossEntropyWeight * logLikelihood;
         var weights = sampleLabels * positiveWeight + (1 - sampleLabels) * negativeWeight;

@@ -16,6 +16,8 @@ namespace GenNeg.Guidance;
 /// flat in x, so a classifier's gradient there is estimation noise, which sigma^2 magnifies (measured on traffic, docs/results-traffic.md);
 /// in a batch of mixed noise levels only the rows at or below it go through the classifiers.
 /// Any sampler or metric takes it in place of the plain denoiser.
+/// On padded data (an element mask from the condition, false = padding) the sum runs over the real elements' logits
+/// only and the gradient is zero on padded rows: D' = D there, and padding neither guides nor is guided.
 /// </summary>
 public sealed class GuidedDenoiser : IDenoiser
 {
@@ -23,15 +25,22 @@ public sealed class GuidedDenoiser : IDenoiser
     private readonly IReadOnlyList<INoiseConditionedClassifier> classifiers;
     private readonly double scale;
     private readonly double? maxSigma;
+    private readonly Func<Condition, Tensor?>? elementMask;
 
     /// <param name="scale">w, the multiplier of the stack's gradient (1 = the method)</param>
     /// <param name="maxSigma">noise levels above this get no guidance (null = every level, the method)</param>
-    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0, double? maxSigma = null)
+    /// <param name="elementMask">
+    /// which elements [B, *E] of samples with a condition are real (<see cref="DataSplit.PaddingMask"/>), null from it
+    /// when all are; null for data without padding
+    /// </param>
+    public GuidedDenoiser(IDenoiser baseDenoiser, IReadOnlyList<INoiseConditionedClassifier> classifiers, double scale = 1.0, double? maxSigma = null,
+        Func<Condition, Tensor?>? elementMask = null)
     {
         this.baseDenoiser = baseDenoiser;
         this.classifiers = classifiers;
         this.scale = scale;
         this.maxSigma = maxSigma;
+        this.elementMask = elementMask;
     }
 
     public Condition EncodeCondition(Condition condition) =>
@@ -73,12 +82,19 @@ public sealed class GuidedDenoiser : IDenoiser
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         var input = createGraph ? x : x.detach().requires_grad_(true);
+        var mask = elementMask?.Invoke(condition);
         Tensor? total = null;
         foreach (var classifier in classifiers)
         {
-            var logValid = nn.functional.logsigmoid(classifier.Logit(input, sigma, condition)).sum();
+            var logits = nn.functional.logsigmoid(classifier.Logit(input, sigma, condition));
+            // A by-element head's padded logits are no vehicle's validity: they are left out of the sum.
+            if (mask is not null && logits.shape.SequenceEqual(mask.shape)) logits = logits * mask.to(logits.dtype).to(logits.device);
+            var logValid = logits.sum();
             total = total is null ? logValid : total + logValid;
         }
-        return autograd.grad([total!], [input], retain_graph: createGraph, create_graph: createGraph)[0].MoveToOuterDisposeScope();
+        var gradient = autograd.grad([total!], [input], retain_graph: createGraph, create_graph: createGraph)[0];
+        // Zero on padded rows whatever the backbone lets through (e.g. a network that mixes padded rows into the real ones).
+        if (mask is not null) gradient = gradient * ElementMasks.Expand(mask, gradient);
+        return gradient.MoveToOuterDisposeScope();
     }
 }

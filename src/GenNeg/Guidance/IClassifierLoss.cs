@@ -13,9 +13,10 @@ namespace GenNeg.Guidance;
 /// <param name="SampleLabels">each sample's label [B], which picks its importance weight</param>
 /// <param name="ExampleWeights">per-sample weights [B] of a set drawn by sequential importance sampling, or null</param>
 /// <param name="ModelDenoised">the current model's D(x; sigma, c) [B, *S], computed only when a loss asks for it</param>
+/// <param name="ElementMask">which elements [B, *E] are real (false = padding), or null when all are</param>
 public sealed record ClassifierBatch(
     INoiseConditionedClassifier Classifier, Tensor Noisy, Tensor Sigma, Condition Condition, Tensor Clean, Tensor Labels, Tensor SampleLabels,
-    Tensor? ExampleWeights, Func<Tensor> ModelDenoised);
+    Tensor? ExampleWeights, Func<Tensor> ModelDenoised, Tensor? ElementMask = null);
 
 /// <summary>A classifier loss, picked by name (genneg.classifier.loss, <see cref="ClassifierLosses"/>).</summary>
 public interface IClassifierLoss

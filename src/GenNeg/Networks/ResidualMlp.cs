@@ -102,7 +102,8 @@ public sealed class ResidualMlp : Backbone
     {
         var flat = input.flatten(1);
         if (shape.ConditionNames.Count == 0) return flat;
-        return cat([flat, .. shape.ConditionNames.Select(name => condition[name].flatten(1).to(flat.dtype))], 1);
+        // reshape rather than flatten(1): a condition of one number per sample may be [B] as well as [B, 1].
+        return cat([flat, .. shape.ConditionNames.Select(name => condition[name].reshape(flat.shape[0], -1).to(flat.dtype))], 1);
     }
 }
 

@@ -5,15 +5,19 @@ using static TorchSharp.torch;
 
 namespace GenNeg.Runs;
 
-/// <summary>Samples as CSV: one row per sample, columns x0..x{D-1} and valid (the oracle's 1 or 0).</summary>
+/// <summary>
+/// Samples as CSV: one row per sample, columns x0..x{D-1} and valid (the oracle's 1 or 0), then the samples'
+/// condition numbers when they have any (named by the caller).
+/// </summary>
 public static class SampleCsv
 {
     /// <param name="samples">[N, D]</param>
     /// <param name="valid">the oracle's verdict per sample</param>
-    public static void Write(string path, Tensor samples, bool[] valid)
+    /// <param name="conditions">each sample's condition numbers [N, C] after valid, with their column names; null for none</param>
+    public static void Write(string path, Tensor samples, bool[] valid, (Tensor Values, IReadOnlyList<string> Names)? conditions = null)
     {
-        using var writer = SampleCsvWriter.Create(path, (int)samples.shape[1]);
-        writer.Append(samples, valid);
+        using var writer = SampleCsvWriter.Create(path, (int)samples.shape[1], conditions?.Names);
+        writer.Append(samples, valid, conditions?.Values);
         writer.Commit();
     }
 
@@ -42,28 +46,31 @@ public sealed class SampleCsvWriter : IDisposable
 {
     private readonly string path;
     private readonly int dimension;
+    private readonly int conditionColumns;
     private readonly Runs.AtomicFile.Output output;
     private readonly StreamWriter text;
     private readonly CsvWriter csv;
     private bool committed;
 
-    private SampleCsvWriter(string path, int dimension, Runs.AtomicFile.Output output)
+    private SampleCsvWriter(string path, int dimension, int conditionColumns, Runs.AtomicFile.Output output)
     {
         this.path = path;
         this.dimension = dimension;
+        this.conditionColumns = conditionColumns;
         this.output = output;
         text = new StreamWriter(output.Stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
         csv = CsvWriter.Create(text, new CsvWriterOptions { FormatProvider = CultureInfo.InvariantCulture, NewLine = "\n" }, true);
     }
 
-    /// <summary>Opens the temporary file and writes the header.</summary>
-    public static SampleCsvWriter Create(string path, int dimension)
+    /// <summary>Opens the temporary file and writes the header (<paramref name="conditionNames"/>: columns after valid, or null).</summary>
+    public static SampleCsvWriter Create(string path, int dimension, IReadOnlyList<string>? conditionNames = null)
     {
-        var writer = new SampleCsvWriter(path, dimension, Runs.AtomicFile.Open(path));
+        var writer = new SampleCsvWriter(path, dimension, conditionNames?.Count ?? 0, Runs.AtomicFile.Open(path));
         writer.Guarded(() =>
         {
             for (var d = 0; d < dimension; d++) writer.csv.WriteField($"x{d}");
             writer.csv.WriteField("valid");
+            foreach (var name in conditionNames ?? []) writer.csv.WriteField(name);
             writer.csv.EndRecord();
         });
         return writer;
@@ -71,8 +78,12 @@ public sealed class SampleCsvWriter : IDisposable
 
     /// <param name="samples">[B, D]</param>
     /// <param name="valid">the oracle's verdict per sample</param>
-    public void Append(Tensor samples, bool[] valid)
+    /// <param name="conditions">[B, C] numbers after valid, as many as the header names; null when it names none</param>
+    public void Append(Tensor samples, bool[] valid, Tensor? conditions = null)
     {
+        var extra = conditions?.contiguous().to(ScalarType.Float32).data<float>().ToArray() ?? [];
+        if (extra.Length != valid.Length * conditionColumns)
+            throw new ArgumentException($"{conditionColumns} condition columns need {valid.Length * conditionColumns} numbers, got {extra.Length}", nameof(conditions));
         var values = samples.contiguous().to(ScalarType.Float32).data<float>().ToArray();
         var bad = Array.FindIndex(values, v => !float.IsFinite(v));
         if (bad >= 0)
@@ -84,6 +95,7 @@ public sealed class SampleCsvWriter : IDisposable
             {
                 for (var d = 0; d < dimension; d++) csv.WriteField(values[i * dimension + d].ToString("R", CultureInfo.InvariantCulture));
                 csv.WriteField(valid[i] ? "1" : "0");
+                for (var c = 0; c < conditionColumns; c++) csv.WriteField(extra[i * conditionColumns + c].ToString("R", CultureInfo.InvariantCulture));
                 csv.EndRecord();
             }
         });

@@ -160,12 +160,13 @@ public sealed class Evaluation
         var infraction = InfractionRates.Compute(oracle, drawn.Samples, drawn.Condition, data.PaddingMask(drawn.Condition));
         var mmdCount = Math.Min(config.Evaluate.MmdSamples, samples);
         // MMD compares the data set's distance features: by default flattened samples, one point in R^(prod S) each.
-        using var generatedPoints = experiment.DataSet.DistanceFeatures(data, drawn.Samples[..(int)mmdCount]);
-        using var heldOutPoints = experiment.DataSet.DistanceFeatures(data, data.Validation[..(int)mmdCount]);
+        using var generatedPoints = experiment.DataSet.DistanceFeatures(data, MmdSamples(data, drawn.Samples, drawn.Condition, mmdCount));
+        using var heldOutPoints = experiment.DataSet.DistanceFeatures(data, MmdSamples(data, data.Validation, data.ValidationCondition, mmdCount));
         var mmd = Mmd.Estimate(generatedPoints, heldOutPoints, config.Evaluate.MmdBandwidths);
         var realism = experiment.DataSet is IRealismFeatures features ? RealismDistances.Measure(features, data, drawn.Samples, drawn.Condition) : null;
         var likelihood = formalism.CreateLikelihood(config.Evaluate.ElboNoiseDraws);
-        var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator);
+        // On padded data the bound counts the real elements only (null mask: every number, as always).
+        var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator, data.PaddingMask(data.ValidationCondition));
         // The samples are written beside the stage's folder first and moved in only once metrics.json holds the new
         // figures: a failed write of either leaves the previous samples with the previous figures.
         var staging = StageSamples(run, experiment, record, drawn);
@@ -183,6 +184,21 @@ public sealed class Evaluation
         {
             RemoveStaging(staging);
         }
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> samples as the MMD compares them. On padded data their padded rows are set to
+    /// zero, on the generated and the held-out side alike: an absent element is one fixed point, so whatever values the
+    /// sampler left in padded rows cannot move the kernel, and two scenes differ only by their real elements (and by
+    /// which elements are real). Without padding the samples as they are.
+    /// </summary>
+    internal static Tensor MmdSamples(DataSplit data, Tensor samples, Condition condition, long count)
+    {
+        var first = samples[..(int)count];
+        var mask = data.PaddingMask(condition);
+        if (mask is null) return first;
+        using var scope = NewDisposeScope();
+        return ElementMasks.ZeroPadding(first, mask[..(int)count]).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -187,9 +187,11 @@ public sealed class GenNegIteration
             {
                 using (no_grad()) return current!.Denoiser.Denoise(noisy, sigma, condition);
             }
-            var perExample = classifierLoss.Compute(new ClassifierBatch(classifier, noisy, sigma, condition, x0, y, sampleY, exampleWeights?.Rows(index), ModelDenoised));
-            // A per-element loss leaves padding out (padded rows carry no label worth learning); a per-sample one is a plain mean.
+            // Padding is left out: a per-element loss drops padded elements from its mean (they carry no label worth learning),
+            // DLSM drops padded rows from its error; a by-sample head's backbone pools the real elements only, so a
+            // per-sample loss is a plain mean over samples.
             var padding = experiment.Data.PaddingMask(condition);
+            var perExample = classifierLoss.Compute(new ClassifierBatch(classifier, noisy, sigma, condition, x0, y, sampleY, exampleWeights?.Rows(index), ModelDenoised, padding));
             return padding is not null && perExample.shape.SequenceEqual(padding.shape) ? DenoisingLoss.Mean(perExample, padding) : perExample.mean();
         }
 

@@ -57,7 +57,8 @@ public sealed class LoadedStage : IDisposable
         foreach (var module in modules)
             foreach (var parameter in module.parameters())
                 parameter.requires_grad = false;
-        IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale, record.GuidanceMaxSigma);
+        IDenoiser denoiser = classifiers.Count == 0 ? baseDenoiser : new GuidedDenoiser(baseDenoiser, classifiers, record.GuidanceScale, record.GuidanceMaxSigma,
+            experiment.Data.ElementShape.Length == 0 ? null : experiment.Data.PaddingMask);
         return new LoadedStage(record, new ChunkedDenoiser(denoiser), modules);
     }
 

@@ -18,15 +18,19 @@ namespace GenNeg.Workflows;
 /// <param name="Device">device to compute on; null for the config's</param>
 /// <param name="Shard">draw only this shard's blocks into a part file beside the outputs; the shard that finds every part
 /// there writes the outputs. Null: sample in one process as always</param>
+/// <param name="Elements">on padded data, the real elements of every sample (the first ones; traffic_files: vehicles per
+/// scene); null for each held-out condition's own (its element mask)</param>
 public sealed record SampleRequest(string RunPath, long Count, string? CsvPath, string? PlotPath, string? Stage = null, long? Seed = null, string? Device = null,
-    ShardSpec? Shard = null);
+    ShardSpec? Shard = null, long? Elements = null);
 
 /// <param name="WaitingForParts">a shard wrote its part and other parts are still missing: nothing merged yet</param>
 public sealed record SampleSummary(string Stage, long Count, double InfractionRate, bool WaitingForParts = false);
 
 /// <summary>
 /// Draws samples from a stage under conditions from the held-out split, labels them with the oracle, and writes them in
-/// the data set's files and picture (checkerboard: CSV x0,x1,valid and a scatter).
+/// the data set's files and picture (checkerboard: CSV x0,x1,valid and a scatter). On padded data each sample has the
+/// real elements of the held-out condition it is drawn under, or the count the request gives; padded rows are no
+/// elements, and the data set's files leave them out (traffic: no row in scenes.csv, nothing drawn).
 /// </summary>
 public sealed class SampleExport
 {
@@ -42,6 +46,15 @@ public sealed class SampleExport
     /// <summary>The scatter plot shows at most this many samples (the first ones); more only blacken the picture.</summary>
     public const int MaxPlottedSamples = 200_000;
 
+    /// <summary>The option that sets <see cref="SampleRequest.Elements"/>, as messages name it.</summary>
+    public const string ElementsOption = "--agents";
+
+    /// <summary>Disposes the tensors a condition pool holds beyond the held-out split's own (an element mask made for --agents).</summary>
+    private sealed class AddedTensors(Condition pool, Condition original) : IDisposable
+    {
+        public void Dispose() => pool.DisposeTensorsNotIn(original);
+    }
+
     public SampleSummary Run(SampleRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         if (request.Count < 1) throw new GenNegException($"-n must be at least 1, got {request.Count}");
@@ -55,6 +68,8 @@ public sealed class SampleExport
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         var oracle = experiment.Oracle;
+        var pool = request.Elements is { } elements ? data.WithRealElements(data.ValidationCondition, elements, ElementsOption) : data.ValidationCondition;
+        using var added = new AddedTensors(pool, data.ValidationCondition);
         MemoryBudget.EnsureBatchFits(config.Sampler.BatchSize, config.Model, "sampler.batch_size");
         if (request.CsvPath is not null) CheckDiskSpace(request.CsvPath, request.Count, (int)data.SampleSize);
         using var stage = LoadedStage.Load(run, experiment, record);
@@ -63,7 +78,7 @@ public sealed class SampleExport
         if (request.Shard is { } shard)
         {
             var phase = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
-            using var merged = DrawSharded(request, shard, config, experiment, stage, sampler, phase, cancellation);
+            using var merged = DrawSharded(request, shard, config, experiment, stage, sampler, pool, phase, cancellation);
             if (merged is null)
             {
                 logger.LogInformation("Wrote {Shard} of {Count} samples from {Stage}; the last shard to finish writes the outputs", request.Shard, request.Count, stage.Record.Name);
@@ -79,7 +94,7 @@ public sealed class SampleExport
         using var csv = request.CsvPath is null || !flat ? null : SampleCsvWriter.Create(request.CsvPath, (int)data.SampleSize);
         var keepAll = request.CsvPath is not null && !flat;
         // These samples are all kept until the data set writes its files: refuse before sampling what cannot be held.
-        if (keepAll) MemoryBudget.EnsureSamplesFit(request.Count, data.SampleShape, data.ValidationCondition, "-n");
+        if (keepAll) MemoryBudget.EnsureSamplesFit(request.Count, data.SampleShape, pool, "-n");
         var kept = new List<DrawnSamples>();
         long keptCount = 0, validCount = 0;
         var sampling = (progress ?? IWorkflowProgress.None).Sampling($"sample {stage.Record.Name}");
@@ -90,7 +105,7 @@ public sealed class SampleExport
                 var size = (int)Math.Min(config.Sampler.BatchSize, request.Count - done);
                 using (var scope = NewDisposeScope())
                 {
-                    using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, size, data.SampleShape, data.ValidationCondition, size, generator,
+                    using var drawn = BatchedSampling.Draw(sampler, stage.Denoiser, size, data.SampleShape, pool, size, generator,
                         cancellation: cancellation);
                     var samples = drawn.Samples.cpu();
                     var condition = drawn.Condition.To(CPU);
@@ -123,18 +138,18 @@ public sealed class SampleExport
     /// <summary>Draws the shard's part (unless there already), then the merged samples once every part is there, else null.</summary>
     private static DrawnSamples? DrawSharded(
         SampleRequest request, ShardSpec shard, GenNeg.Configuration.GenNegConfig config, Experiment experiment, LoadedStage stage, ISampler sampler,
-        IProgress<SamplingProgress> progress, CancellationToken cancellation)
+        Condition pool, IProgress<SamplingProgress> progress, CancellationToken cancellation)
     {
         var output = request.CsvPath ?? request.PlotPath ?? throw new GenNegException("sharded sampling needs --out or --plot: the parts are kept beside it");
         var seed = request.Seed ?? config.Seed;
         var plan = ShardedSampling.Plan(request.Count, config.Sampler.BatchSize);
-        var text = $"{stage.Record.Name}\n{seed}\n{request.Count}\n{config.Sampler.BatchSize}\n{RunFolder.ExperimentYaml(config)}";
+        var text = $"{stage.Record.Name}\n{seed}\n{request.Count}\n{config.Sampler.BatchSize}\n{(request.Elements is { } elements ? $"elements {elements}\n" : "")}{RunFolder.ExperimentYaml(config)}";
         var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
         var folder = output + ".parts";
         Directory.CreateDirectory(folder);
         string PartOf(int index) => Path.Combine(folder, $"samples-{new ShardSpec(index, shard.Count).Tag}.bin");
         if (!File.Exists(PartOf(shard.Index)))
-            ShardedSampling.DrawShard(sampler, stage.Denoiser, experiment.Data.SampleShape, experiment.Data.ValidationCondition, plan, seed, shard,
+            ShardedSampling.DrawShard(sampler, stage.Denoiser, experiment.Data.SampleShape, pool, plan, seed, shard,
                 fingerprint, PartOf(shard.Index), experiment.Device, progress, cancellation);
         var parts = Enumerable.Range(0, shard.Count).Select(i => (Path: PartOf(i), Name: PartOf(i))).ToList();
         return parts.All(p => File.Exists(p.Path)) ? ShardedSampling.Merge(parts, fingerprint, plan).Samples : null;

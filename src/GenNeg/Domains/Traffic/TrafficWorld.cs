@@ -34,4 +34,13 @@ public sealed class TrafficWorld : IRealUnits
 
     /// <summary>The condition's agent_mask (false = padding) when it has one.</summary>
     public Tensor? ElementMask(Condition condition) => condition.TryGet(TrafficOracle.AgentMaskKey, out var mask) ? mask : null;
+
+    /// <summary>Scenes of <paramref name="count"/> vehicles: agent_mask true on each scene's first count rows.</summary>
+    public Condition WithRealElements(Condition condition, long count)
+    {
+        var mapIndex = condition[TrafficOracle.MapIndexKey];
+        using var scope = NewDisposeScope();
+        var mask = (arange(Config.Agents, device: mapIndex.device) < count).unsqueeze(0).expand(mapIndex.shape[0], Config.Agents).contiguous();
+        return condition.With(TrafficOracle.AgentMaskKey, mask.MoveToOuterDisposeScope());
+    }
 }
