@@ -50,8 +50,24 @@ public class TorchScriptBackboneTests
         Assert.Equal(byHand.data<float>().ToArray(), fresh.Denoise(x, sigma, Condition.None).data<float>().ToArray());
         Assert.Equal(["a_bias", "a_weight", "b_bias", "b_weight"], fresh.Network.named_parameters().Select(p => p.name).Order());
 
-        // A run trains its weights; the checkpoint loads back into the script, which then computes with them.
+        // As a whole EDM denoiser D(x, sigma) the same file gets x and sigma as they are.
+        using (var whole = TestModels.Denoiser(model with { TorchscriptContract = "edm_denoiser" }, dimension: 2, seed: 1))
+            Assert.Equal(whole.Network.forward(x, sigma, Condition.None).data<float>().ToArray(), whole.Denoise(x, sigma, Condition.None).data<float>().ToArray());
+
+        // --as-is records the file's network as the baseline, untrained.
         using var config = new TempFolder();
+        var imported = folder.Combine("imported");
+        var record = ReliabilityTests.Cli("train-baseline", "-c", TinyRun.WriteConfig(config), "-r", imported, "--as-is",
+            "--set", "model.backbone=torchscript", "--set", $"model.torchscript={file}");
+        Assert.True(record.Code == 0, record.Error);
+        using (var asIs = TestModels.Builder(model, 2).LoadDenoiser(Path.Combine(imported, "baseline", "denoiser.bin"), seed: 3))
+            Assert.Equal(expected.Values, asIs.Network.forward(x, labels, Condition.None).data<float>().ToArray(), new FloatTolerance(1e-6f));
+        var notAFile = ReliabilityTests.Cli("train-baseline", "-c", TinyRun.WriteConfig(config), "-r", folder.Combine("mlp"), "--as-is");
+        Assert.Equal(2, notAFile.Code);
+        Assert.Contains("--as-is takes a network trained elsewhere as the baseline: it needs model.backbone: torchscript (model.backbone is mlp)", notAFile.Error);
+        Assert.False(Directory.Exists(Path.Combine(folder.Combine("mlp"), "baseline")));
+
+        // A run trains its weights; the checkpoint loads back into the script, which then computes with them.
         var run = folder.Combine("run");
         var train = ReliabilityTests.Cli("train-baseline", "-c", TinyRun.WriteConfig(config), "-r", run, "--set", "train.iterations=30",
             "--set", "model.backbone=torchscript", "--set", $"model.torchscript={file}");
