@@ -106,12 +106,23 @@ public class TorchScriptBackboneTests
             def forward(self, x, t):
                 return self.b(torch.nn.functional.silu(self.a(torch.cat([x, self.step(t)], 1))))
         folder = sys.argv[1]
+        x, t = torch.linspace(-3, 3, 16).reshape(8, 2), torch.tensor([0, 1, 5, 10, 30, 50, 90, 99])
         if sys.argv[2] == "trace":
             torch.jit.trace(Eps().eval(), (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))).save(folder + "/eps.pt")
+        elif sys.argv[2] == "export":
+            # The fallback without TorchScript: genneg export's safetensors into the class that made the file.
+            import json
+            sys.path.insert(0, sys.argv[4])
+            from genneg_torch import load_safetensors
+            entry = json.load(open(sys.argv[3] + "/model.json"))["networks"][0]
+            names = entry["backbone"]["state_dict_names"]
+            weights = load_safetensors(sys.argv[3] + "/" + entry["file"])
+            net = Eps()
+            net.load_state_dict({names[key[len("network."):]]: value for key, value in weights.items()}, strict=True)
+            numpy.save(folder + "/export_out.npy", net(x, t).detach().numpy())
         else:
             # What a PyTorch user does with the distilled file: no GenNeg code.
             net = torch.jit.load(sys.argv[2])
-            x, t = torch.linspace(-3, 3, 16).reshape(8, 2), torch.tensor([0, 1, 5, 10, 30, 50, 90, 99])
             numpy.save(folder + "/distilled_out.npy", net(x, t).detach().numpy())
         """;
 
@@ -163,6 +174,14 @@ public class TorchScriptBackboneTests
         Assert.True((ours - baseline.Network.forward(inputs, tensor(new long[] { 0, 1, 5, 10, 30, 50, 90, 99 }), Condition.None)).abs().max().item<float>() > 1e-6,
             "distillation left the network's weights as they were");
         Assert.Equal(ours.data<float>().ToArray(), NpyFile.Read(folder.Combine("distilled_out.npy")).Values, new FloatTolerance(1e-5f));
+
+        // genneg export writes the same weights under the module's own names, for PyTorch code that has the module's class.
+        var exported = folder.Combine("export");
+        var export = ReliabilityTests.Cli("export", "--run", run, "--stage", "distilled-1", "--out", exported);
+        Assert.True(export.Code == 0, export.Error);
+        var fromExport = PythonWithTorch.Run(python!, script, folder.Path, "export", exported, Repository.File(Path.Combine("samples", "PyTorchExport")));
+        Assert.True(fromExport.Code == 0, fromExport.Error);
+        Assert.Equal(ours.data<float>().ToArray(), NpyFile.Read(folder.Combine("export_out.npy")).Values, new FloatTolerance(1e-5f));
     }
 
     /// <summary>Networks of the wrong kind for the data, each saved by PyTorch.</summary>

@@ -24,6 +24,9 @@ public sealed class TorchScriptBackbone : Backbone
     // weights the script computes with.
     private readonly ScriptBox script;
     private readonly bool integerLabels;
+    private readonly ModelConfig model;
+    // The module's own state_dict names by the names registered here ('_' for '.', which TorchSharp's names cannot hold).
+    private readonly Dictionary<string, string> ownNames = new(StringComparer.Ordinal);
 
     private sealed record ScriptBox(jit.ScriptModule<Tensor, Tensor, Tensor> Module);
 
@@ -59,9 +62,32 @@ public sealed class TorchScriptBackbone : Backbone
             script.Module.Dispose();
             throw;
         }
-        foreach (var (name, parameter) in script.Module.named_parameters()) register_parameter(name.Replace('.', '_'), parameter);
-        foreach (var (name, buffer) in script.Module.named_buffers()) register_buffer(name.Replace('.', '_'), buffer);
+        model = spec.Model;
+        foreach (var (name, parameter) in script.Module.named_parameters())
+        {
+            register_parameter(name.Replace('.', '_'), parameter);
+            ownNames[name.Replace('.', '_')] = name;
+        }
+        foreach (var (name, buffer) in script.Module.named_buffers())
+        {
+            register_buffer(name.Replace('.', '_'), buffer);
+            ownNames[name.Replace('.', '_')] = name;
+        }
     }
+
+    /// <summary>
+    /// What the exported weights are: the file's network (by file name and contract) with its tensors renamed back to
+    /// the module's own state_dict names, so PyTorch code that built the module loads them with load_state_dict.
+    /// </summary>
+    public override System.Text.Json.Nodes.JsonObject ExportDescription() => new()
+    {
+        ["name"] = BackboneName,
+        ["file"] = Path.GetFileName(model.Torchscript),
+        ["contract"] = model.TorchscriptContract,
+        ["timestep"] = model.TorchscriptContract == "ddpm_epsilon" ? model.TorchscriptTimestep : null,
+        ["state_dict_names"] = new System.Text.Json.Nodes.JsonObject(ownNames.OrderBy(n => n.Key, StringComparer.Ordinal)
+            .Select(n => KeyValuePair.Create(n.Key, (System.Text.Json.Nodes.JsonNode?)n.Value))),
+    };
 
     /// <summary>One forward on a batch of two before anything trains, so a file that cannot serve fails at once, naming itself.</summary>
     private void CheckSignature(string path, long[] sampleShape)
