@@ -30,7 +30,15 @@ public static partial class AtomicFile
         try
         {
             Guard(path, () => Directory.CreateDirectory(folder));
-            write(temporary);
+            try
+            {
+                write(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException)
+            {
+                // libtorch's message quotes the temporary file; the line names the file itself.
+                throw new GenNegException($"cannot write '{path}': {e.Message.Split('\n')[0].Replace(temporary, path)}", e);
+            }
             Guard(path, () =>
             {
                 File.Move(temporary, path, overwrite: true);
