@@ -102,12 +102,26 @@ public class ConfigTests
     [InlineData("sampler:\n  churn: 0\ngenneg:\n  draw: sis\n  sis:\n    sampler: heun\n", "config key 'sampler.churn': genneg.sis.sampler heun weights Heun's churn noise, and churn 0 adds none; set sampler.churn above 0 or genneg.sis.sampler to euler_maruyama")]
     [InlineData("model:\n  formalism: ddpm\nsampler:\n  name: ddim\ngenneg:\n  draw: sis\n  sis:\n    sampler: heun\n", "config key 'genneg.sis.sampler': the ddpm formalism draws by sequential importance sampling with auto (ancestral) or ancestral, got 'heun'")]
     [InlineData("genneg:\n  sis:\n    proposl: current\n", "unknown config key 'genneg.sis.proposl' (did you mean 'genneg.sis.proposal'?)")]
+    [InlineData("model:\n  torchscript_contract: epsilon\n", "config key 'model.torchscript_contract' must be one of backbone, ddpm_epsilon, edm_denoiser, got 'epsilon'")]
+    [InlineData("model:\n  torchscript_timestep: int32\n", "config key 'model.torchscript_timestep' must be one of int64, float32, got 'int32'")]
+    [InlineData("model:\n  torchscript_contract: edm_denoiser\n", "config key 'model.torchscript_contract' (edm_denoiser) describes a TorchScript file; model.backbone is mlp")]
+    [InlineData("model:\n  backbone: torchscript\n  torchscript_contract: ddpm_epsilon\n", "config key 'model.torchscript_contract' (ddpm_epsilon) needs model.formalism: ddpm; it is edm")]
+    [InlineData("model:\n  backbone: torchscript\n  formalism: ddpm\n  prediction: x0\n  torchscript_contract: ddpm_epsilon\nsampler:\n  name: ddim\n", "config key 'model.torchscript_contract' (ddpm_epsilon) predicts epsilon; model.prediction is x0")]
+    [InlineData("genneg:\n  classifier:\n    backbone: torchscript\n", "config key 'genneg.classifier.backbone' cannot be torchscript: a TorchScript file is a denoiser and gives no logits; use auto or a backbone built by GenNeg (e.g. mlp)")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {
         var error = Assert.Throws<GenNegException>(() => TestConfig.Parse(yaml));
         Assert.Equal(message, error.Message);
     }
+
+    [Theory]
+    [InlineData("auto", "mlp", "mlp")]
+    [InlineData("auto", "agent_transformer", "agent_transformer")]
+    [InlineData("auto", "torchscript", "mlp")]
+    [InlineData("agent_transformer", "torchscript", "agent_transformer")]
+    public void The_classifiers_take_the_denoisers_backbone_unless_it_is_a_TorchScript_file(string configured, string denoiser, string expected) =>
+        Assert.Equal(expected, Networks.ClassifierHead.Backbone(configured, denoiser));
 
     [Fact]
     public void Bad_overrides_name_the_key()

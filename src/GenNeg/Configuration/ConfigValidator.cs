@@ -20,6 +20,8 @@ public static class ConfigValidator
         ("model.formalism", c => c.Model.Formalism, ModelFactory.FormalismNames),
         ("model.prediction", c => c.Model.Prediction, DdpmFormalism.Predictions),
         ("model.schedule", c => c.Model.Schedule, DdpmSchedule.Kinds),
+        ("model.torchscript_contract", c => c.Model.TorchscriptContract, NetworkContracts.Names),
+        ("model.torchscript_timestep", c => c.Model.TorchscriptTimestep, NetworkContracts.TimestepTypes),
         ("sampler.spacing", c => c.Sampler.Spacing, DdpmSteps.Spacings),
         ("evaluate.likelihood", c => c.Evaluate.Likelihood, LikelihoodModes.Names),
         ("evaluate.ode_solver", c => c.Evaluate.OdeSolver, OdeSettings.Solvers),
@@ -52,6 +54,9 @@ public static class ConfigValidator
 
         if (c.Model.Prediction != DdpmFormalism.EpsilonPrediction && c.Model.Formalism != DdpmFormalism.Name)
             throw ConfigKey.Error("model.prediction", $"({c.Model.Prediction}) applies to the ddpm formalism only; model.formalism is {c.Model.Formalism}");
+        NetworkContracts.Check(c.Model);
+        if (c.Genneg.Classifier.Backbone == TorchScriptBackbone.BackboneName)
+            throw ConfigKey.Error("genneg.classifier.backbone", $"cannot be {TorchScriptBackbone.BackboneName}: a TorchScript file is a denoiser and gives no logits; use {ClassifierTrainConfig.AutoBackbone} or a backbone built by GenNeg (e.g. {ResidualMlp.BackboneName})");
         // The formalism knows its samplers and their step limits.
         ModelFactory.CreateSampler(c.Sampler, c.Model);
         if (c.Evaluate.MmdSamples > c.Data.ValidationSize)

@@ -100,6 +100,19 @@ public sealed record ModelConfig : ICheckedSection
     /// taken from the working directory. Empty for every other backbone.
     /// </summary>
     public string Torchscript { get; init; } = "";
+    /// <summary>
+    /// model.backbone torchscript: which network the file is. backbone: the raw network F(c_in x, c_noise) inside
+    /// GenNeg's preconditioning (edm: c_noise = ln(sigma) / 4; ddpm: t / T with t in 1..T); ddpm_epsilon (model.formalism
+    /// ddpm, model.prediction epsilon): a whole epsilon-predictor eps(x_t, t) as PyTorch DDPM code trains it, x_t the
+    /// noised sample and t the step index 0..T-1 (model.torchscript_timestep says its dtype); edm_denoiser
+    /// (model.formalism edm): a whole denoiser D(x, sigma) of x = x0 + sigma n with sigma [B].
+    /// </summary>
+    public string TorchscriptContract { get; init; } = "backbone";
+    /// <summary>
+    /// model.torchscript_contract ddpm_epsilon: the dtype of the step index t the network takes, int64 (t rounded to
+    /// the nearest step, as networks that index tables by t need) or float32 (t as is, fractional between steps).
+    /// </summary>
+    public string TorchscriptTimestep { get; init; } = "int64";
     /// <summary>Width of the backbone (the MLP's hidden layer, the transformers' token width).</summary>
     [ValidRange(Min = 1)]
     public int Hidden { get; init; } = 256;
@@ -286,7 +299,7 @@ public sealed record GenNegIterationConfig : ICheckedSection
     /// </summary>
     [ValidRange(Min = 0, MinExclusive = true)]
     public double? GuidanceMaxSigma { get; init; }
-    /// <summary>Classifier training; the classifier shares the denoiser's backbone shape, with one output. Paper: 20k steps at batch 8192, lr 3e-3.</summary>
+    /// <summary>Classifier training; the classifier has the denoiser's backbone shape (see genneg.classifier.backbone), with one output. Paper: 20k steps at batch 8192, lr 3e-3.</summary>
     public ClassifierTrainConfig Classifier { get; init; } = new() { Iterations = 20_000, BatchSize = 8192, LearningRate = 3e-3 };
     /// <summary>
     /// How the synthetic set is drawn: standard (from the current model until N of each class, Algorithm 1) or sis
@@ -342,4 +355,13 @@ public sealed record ClassifierTrainConfig : TrainConfig
     /// <summary>lambda of dlsm_ce: the weight of the cross-entropy next to the DLSM term.</summary>
     [ValidRange(Min = 0)]
     public double CrossEntropyWeight { get; init; } = 1.0;
+    /// <summary>
+    /// The classifiers' backbone, by name from the backbone registry, built with the model section's sizes (model.hidden,
+    /// model.blocks, ...): auto for model.backbone, or mlp when that is torchscript (a PyTorch file is a denoiser and
+    /// gives no logits).
+    /// </summary>
+    public string Backbone { get; init; } = AutoBackbone;
+
+    /// <summary>genneg.classifier.backbone's default: the denoiser's backbone where it can classify.</summary>
+    public const string AutoBackbone = "auto";
 }

@@ -31,5 +31,11 @@ public abstract class Backbone : Module<Tensor, Tensor, Condition, Tensor>
     /// </summary>
     public virtual JsonObject? ExportDescription() => null;
 
+    /// <summary>Whether the network is a TorchScript module that <see cref="SaveTorchScript"/> writes (GenNeg's own backbones go to PyTorch by genneg export).</summary>
+    public virtual bool IsTorchScript => false;
+
+    /// <summary>Writes the network with its current weights as a TorchScript module, which torch.jit.load runs without GenNeg.</summary>
+    public virtual void SaveTorchScript(string path) => throw new NotSupportedException($"{GetName()} is not a TorchScript module");
+
     public long ParameterCount() => parameters().Sum(p => p.numel());
 }

@@ -10,10 +10,10 @@ public sealed class BackboneRegistry
 
     public void Register(string name, Func<BackboneSpec, Backbone> factory) => factories[name] = factory;
 
-    public void EnsureKnown(string name)
+    public void EnsureKnown(string name, string key = "model.backbone")
     {
         if (!factories.ContainsKey(name))
-            throw ConfigKey.Error("model.backbone", $": unknown backbone '{name}'; known backbones: {string.Join(", ", factories.Keys.Order())}");
+            throw ConfigKey.Error(key, $": unknown backbone '{name}'; known backbones: {string.Join(", ", factories.Keys.Order())}");
     }
 
     public Backbone Create(BackboneSpec spec)

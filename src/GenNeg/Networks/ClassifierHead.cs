@@ -15,6 +15,14 @@ public static class ClassifierHead
 
     public static IReadOnlyList<string> Names { get; } = [BySample, ByElement];
 
+    /// <summary>
+    /// The backbone the classifiers are built with (genneg.classifier.backbone <paramref name="configured"/>) beside a
+    /// denoiser of backbone <paramref name="denoiserBackbone"/>: auto takes the denoiser's, or the MLP when that is a
+    /// TorchScript file, which gives no logits.
+    /// </summary>
+    public static string Backbone(string configured, string denoiserBackbone) => configured != ClassifierTrainConfig.AutoBackbone ? configured
+        : denoiserBackbone == TorchScriptBackbone.BackboneName ? ResidualMlp.BackboneName : denoiserBackbone;
+
     public static BackboneOutput Output(string head) => head switch
     {
         BySample => BackboneOutput.PerSample,

@@ -18,6 +18,47 @@ public static partial class AtomicFile
     }
 
     /// <summary>
+    /// For writers that take a file name (libtorch's): <paramref name="write"/> writes the temporary file it is given,
+    /// which then replaces <paramref name="path"/>; a failed write leaves the previous file.
+    /// </summary>
+    public static void WriteByName(string path, Action<string> write)
+    {
+        // The temporary file keeps the target's name, in a hidden folder of its own: some formats record the name
+        // they were written under (a TorchScript archive's root folder).
+        var folder = TemporaryPath(path);
+        var temporary = Path.Combine(folder, Path.GetFileName(path));
+        try
+        {
+            Guard(path, () => Directory.CreateDirectory(folder));
+            try
+            {
+                write(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException)
+            {
+                // libtorch's message quotes the temporary file; the line names the file itself.
+                throw new GenNegException($"cannot write '{path}': {e.Message.Split('\n')[0].Replace(temporary, path)}", e);
+            }
+            Guard(path, () =>
+            {
+                File.Move(temporary, path, overwrite: true);
+                return 0;
+            });
+        }
+        finally
+        {
+            try
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only a leftover hidden folder; the write's own outcome is what is reported.
+            }
+        }
+    }
+
+    /// <summary>
     /// Opens <paramref name="path"/> for a write that takes effect at <see cref="Output.Commit"/>; disposing without
     /// committing leaves the previous file. For writers that stream their contents in several steps.
     /// </summary>

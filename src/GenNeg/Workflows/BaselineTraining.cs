@@ -11,7 +11,8 @@ namespace GenNeg.Workflows;
 /// <param name="Config">the experiment (already resolved with overrides)</param>
 /// <param name="RunPath">the run folder to create, or to continue when <paramref name="Resume"/> is set</param>
 /// <param name="Resume">continue an interrupted run from its checkpoint</param>
-public sealed record BaselineTrainingRequest(GenNegConfig Config, string RunPath, bool Resume);
+/// <param name="AsIs">record a TorchScript file's network (model.backbone torchscript) as the baseline without training it</param>
+public sealed record BaselineTrainingRequest(GenNegConfig Config, string RunPath, bool Resume, bool AsIs = false);
 
 /// <summary>Algorithm 1, line 1: trains the baseline denoiser on the data set and records the stage "baseline".</summary>
 public sealed class BaselineTraining
@@ -41,8 +42,16 @@ public sealed class BaselineTraining
         using var experiment = Experiment.Open(config, registries);
         var data = experiment.Data;
         using var denoiser = experiment.Models.CreateDenoiser(config.Seed);
+        if (request.AsIs && !denoiser.Network.IsTorchScript)
+            throw new GenNegException($"--as-is takes a network trained elsewhere as the baseline: it needs model.backbone: torchscript (model.backbone is {config.Model.Backbone})");
         var run = resumed ?? CreateFresh(request);
         run.EnsureFolder(StageName);
+        if (request.AsIs)
+        {
+            // A model trained in PyTorch is the baseline itself: its weights are recorded as the file gives them.
+            ModelFiles.Save(denoiser, run.PathOf(DenoiserFile));
+            return Record(run, data, config);
+        }
         using var generator = experiment.NewGenerator(config.Seed);
         var loss = new DenoisingLoss(experiment.Models.Formalism);
         var batchSize = config.Train.BatchSize;
@@ -63,6 +72,11 @@ public sealed class BaselineTraining
         {
             throw Diverged(run, request, e);
         }
+        return Record(run, data, config);
+    }
+
+    private static StageRecord Record(RunFolder run, Data.DataSplit data, GenNegConfig config)
+    {
         var stage = new StageRecord(StageName, DenoiserFile, []);
         run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)));
         run.RecordStage(stage);

@@ -81,11 +81,23 @@ public sealed class Distillation
                 (cleared ? $" (this attempt's folder '{name}' was removed)" : $" after deleting '{run.PathOf(name)}'"), e);
         }
 
+        SaveTorchScript(experiment, run.PathOf(weights), run.PathOf(folder + TorchScriptFile), config.Seed);
         var stage = new StageRecord(name, weights, []);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         run.RecordStage(stage);
         return (stage, metrics);
+    }
+
+    /// <summary>The distilled network of a TorchScript baseline, as torch.jit.save writes it, beside the stage's weights.</summary>
+    public const string TorchScriptFile = "denoiser.pt";
+
+    /// <summary>A TorchScript network with the distilled weights goes back to PyTorch as a file torch.jit.load runs with no GenNeg code.</summary>
+    private static void SaveTorchScript(Experiment experiment, string weights, string path, long seed)
+    {
+        using var distilled = experiment.Models.LoadDenoiser(weights, seed);
+        if (!distilled.Network.IsTorchScript) return;
+        AtomicFile.WriteByName(path, distilled.Network.SaveTorchScript);
     }
 
     private static bool TryDelete(string folder)

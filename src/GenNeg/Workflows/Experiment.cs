@@ -1,6 +1,7 @@
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
+using GenNeg.Networks;
 using GenNeg.Oracles;
 using GenNeg.Runtime;
 using static TorchSharp.torch;
@@ -24,7 +25,7 @@ public sealed class Experiment : IDisposable
         DataSet = dataSet;
         Data = data;
         Device = device;
-        Models = new ModelBuilder(config.Model, data, registries.Backbones, device);
+        Models = new ModelBuilder(config.Model, data, registries.Backbones, device, config.Genneg.Classifier.Backbone);
     }
 
     public GenNegConfig Config { get; }
@@ -56,6 +57,7 @@ public sealed class Experiment : IDisposable
         var dataSet = registries.DataSets.Resolve(config.Data.Name);
         registries.Oracles.EnsureKnown(config.Oracle);
         registries.Backbones.EnsureKnown(config.Model.Backbone);
+        registries.Backbones.EnsureKnown(ClassifierHead.Backbone(config.Genneg.Classifier.Backbone, config.Model.Backbone), "genneg.classifier.backbone");
         dataSet.EnsureFits(config.Data);
     }
 

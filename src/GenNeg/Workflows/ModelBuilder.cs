@@ -23,14 +23,20 @@ public sealed class ModelBuilder
     private readonly DataSplit data;
     private readonly BackboneRegistry backbones;
 
-    public ModelBuilder(ModelConfig model, DataSplit data, BackboneRegistry backbones, Device device)
+    /// <param name="classifierBackbone">genneg.classifier.backbone: auto for the denoiser's (the MLP beside a TorchScript file)</param>
+    public ModelBuilder(ModelConfig model, DataSplit data, BackboneRegistry backbones, Device device, string classifierBackbone = ClassifierTrainConfig.AutoBackbone)
     {
         this.model = model;
         this.data = data;
         this.backbones = backbones;
         Device = device;
         Formalism = ModelFactory.Formalism(model);
+        denoiserPreconditioning = NetworkContracts.DenoiserPreconditioning(Formalism, model);
+        classifierModel = model with { Backbone = ClassifierHead.Backbone(classifierBackbone, model.Backbone) };
     }
+
+    private readonly IPreconditioning denoiserPreconditioning;
+    private readonly ModelConfig classifierModel;
 
     public Device Device { get; }
 
@@ -39,7 +45,7 @@ public sealed class ModelBuilder
     /// <summary>A fresh denoiser on the device; its initial weights come from <paramref name="seed"/>.</summary>
     public PreconditionedDenoiser CreateDenoiser(long seed) => OnDevice(NewDenoiser(seed));
 
-    /// <summary>A fresh time-dependent classifier with the given head: the denoiser's backbone with one logit per sample or element.</summary>
+    /// <summary>A fresh time-dependent classifier with the given head: genneg.classifier.backbone (default the denoiser's) with one logit per sample or element.</summary>
     public TimeDependentClassifier CreateClassifier(long seed, string head) => OnDevice(NewClassifier(seed, head));
 
     /// <summary>A denoiser with the weights saved at <paramref name="path"/>, on the device.</summary>
@@ -53,14 +59,14 @@ public sealed class ModelBuilder
     {
         MemoryBudget.EnsureModelFits(model, checked((int)data.SampleSize));
         random.manual_seed(seed);
-        return new PreconditionedDenoiser(backbones.Create(BackboneSpec.For(data, BackboneOutput.Sample, model)), Formalism.Preconditioning);
+        return new PreconditionedDenoiser(backbones.Create(BackboneSpec.For(data, BackboneOutput.Sample, model)), denoiserPreconditioning);
     }
 
     private TimeDependentClassifier NewClassifier(long seed, string head)
     {
         MemoryBudget.EnsureModelFits(model, checked((int)data.SampleSize));
         random.manual_seed(seed);
-        return new TimeDependentClassifier(backbones.Create(BackboneSpec.For(data, ClassifierHead.Output(head), model)), Formalism.Preconditioning);
+        return new TimeDependentClassifier(backbones.Create(BackboneSpec.For(data, ClassifierHead.Output(head), classifierModel)), Formalism.Preconditioning);
     }
 
     private T OnDevice<T>(T module) where T : nn.Module
