@@ -125,6 +125,14 @@ public class DistillationAndPipelineTests
         Assert.Null(baselineRow.ClassifierStepCost);
         Assert.Null(report.Rows[2].ClassifierStepCost);
         Assert.Contains("step cost per classifier", markdown);
+        // Each stage's making phases, measured by the operating system (this suite runs on Linux): the baseline's
+        // training, the iteration's drawing and classifier training, the distillation.
+        Assert.Equal(["train"], report.Rows[0].PeakMemory!.Keys);
+        Assert.Equal(["draw", "train_classifier"], report.Rows[1].PeakMemory!.Keys.Order());
+        Assert.Equal(["distill"], report.Rows[2].PeakMemory!.Keys);
+        Assert.All(report.Rows.SelectMany(r => r.PeakMemory!.Values), bytes => Assert.InRange(bytes, 50L << 20, 64L << 30));
+        Assert.Contains("| stage | train (GB) | draw (GB) | train classifier (GB) | distill (GB) |", markdown);
+        Assert.Matches(@"\| genneg-1 \| - \| \d+\.\d\d \| \d+\.\d\d \| - \|", markdown);
         foreach (var file in new[] { "report.md", "report.json", "report/metrics.png", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(run, "report/metrics.png"))[..4]);
@@ -135,7 +143,9 @@ public class DistillationAndPipelineTests
         var (again, _) = pipeline.Run(new PipelineRequest(config, run), new PhaseCallbackProgress((phase, _) => phases.Add(phase)));
         Assert.Empty(phases);
         // The figures are the stored ones; only the step latencies are timed afresh.
-        Assert.Equal(report.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null }), again.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null }));
+        Assert.Equal(report.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null, PeakMemory = null }),
+            again.Rows.Select(r => r with { StepLatencyMs = 0, ClassifierStepCost = null, PeakMemory = null }));
+        Assert.Equal(report.Rows.Select(r => r.PeakMemory), again.Rows.Select(r => r.PeakMemory));
         Assert.All(again.Rows, r => Assert.True(r.StepLatencyMs > 0));
         Assert.Equal(denoiserBefore, File.GetLastWriteTimeUtc(Path.Combine(run, "distilled-1/denoiser.bin")));
 

@@ -95,6 +95,27 @@ public static class ReportTable
         return lines;
     }
 
+    /// <summary>The phases any stage has a peak memory for, in the order first recorded.</summary>
+    public static IReadOnlyList<string> MemoryPhases(RunReportData report) =>
+        report.Rows.SelectMany(r => r.PeakMemory?.Keys ?? []).Distinct().ToList();
+
+    /// <summary>The memory table's header: the stage, then one column per phase.</summary>
+    public static IReadOnlyList<string> MemoryHeaders(RunReportData report) => ["stage", .. MemoryPhases(report).Select(p => $"{p.Replace('_', ' ')} (GB)")];
+
+    /// <summary>The rows of the memory table: each stage with measured phases, its peak per phase in GB ("-" where it has none).</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> MemoryRows(RunReportData report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var phases = MemoryPhases(report);
+        return report.Rows.Where(r => r.PeakMemory is { Count: > 0 })
+            .Select(r => (IReadOnlyList<string>)[r.Stage, .. phases.Select(p => r.PeakMemory!.TryGetValue(p, out var bytes) ? (bytes / 1e9).ToString("F2", c) : "-")])
+            .ToList();
+    }
+
+    /// <summary>What the memory table holds, in one sentence.</summary>
+    public const string MemoryNote =
+        "Peak memory: the most memory resident at once in the process while each phase that made the stage ran (measured by the operating system, data included; for a resumed phase, its last session's).";
+
     /// <summary>What the realism table holds, in one sentence.</summary>
     public const string RealismNote =
         "Realism: the Wasserstein-1 distance (integral of |F_data - F_samples|, in the feature's unit) between the distribution of each per-element feature over held-out data and over the stage's evaluation samples (lower is closer; the data set defines the features).";

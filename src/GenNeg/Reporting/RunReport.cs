@@ -28,7 +28,8 @@ public sealed record ReportRow(
     double MmdStandardError = 0,
     Metrics.NllEstimate? ExactNll = null,
     double? ClassifierStepCost = null,
-    IReadOnlyDictionary<string, double>? Realism = null);
+    IReadOnlyDictionary<string, double>? Realism = null,
+    IReadOnlyDictionary<string, long>? PeakMemory = null);
 
 /// <summary>The report's content: every evaluated stage, in the order the run made them.</summary>
 /// <param name="Likelihood">what the Elbo column holds: ELBO (EDM, nats) or r-ELBO (DDPM)</param>
@@ -69,7 +70,8 @@ public static class RunReport
         var delta = config.Report.Delta;
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
-            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i), m.Realism));
+            m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i), m.Realism,
+            records[i].PeakMemory));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
 
@@ -162,6 +164,20 @@ public static class RunReport
         text.AppendLine();
     }
 
+    /// <summary>The measured peak memory of each phase that made each stage, when any stage has it.</summary>
+    private static void AppendMemory(StringBuilder text, RunReportData report)
+    {
+        var rows = ReportTable.MemoryRows(report);
+        if (rows.Count == 0) return;
+        var c = CultureInfo.InvariantCulture;
+        var headers = ReportTable.MemoryHeaders(report);
+        text.AppendLine(ReportTable.MemoryNote).AppendLine();
+        text.AppendLine(c, $"| {string.Join(" | ", headers)} |");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", headers.Count - 1)));
+        foreach (var row in rows) text.AppendLine(c, $"| {string.Join(" | ", row.Select(MarkdownText))} |");
+        text.AppendLine();
+    }
+
     private static string Markdown(RunReportData report, IReadOnlyList<string> scatters, IReadOnlyList<string> realismFigures)
     {
         var c = CultureInfo.InvariantCulture;
@@ -173,6 +189,7 @@ public static class RunReport
         text.AppendLine();
         AppendBreakdown(text, report.Rows);
         AppendRealism(text, report);
+        AppendMemory(text, report);
         foreach (var note in ReportTable.Notes(report)) text.AppendLine(c, $"- {note}");
         text.AppendLine();
         text.AppendLine(c, $"![metrics by stage]({MetricsFigure})").AppendLine();

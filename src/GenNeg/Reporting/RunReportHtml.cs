@@ -72,6 +72,18 @@ public static class RunReportHtml
             html.AppendLine("</div>");
         }
 
+        var memoryRows = ReportTable.MemoryRows(report);
+        if (memoryRows.Count > 0)
+        {
+            html.AppendLine("<h2>Peak memory</h2>");
+            html.AppendLine(c, $"<p>{Encode(ReportTable.MemoryNote)}</p>");
+            html.AppendLine("<table><thead><tr>");
+            foreach (var header in ReportTable.MemoryHeaders(report)) html.Append(c, $"<th>{Encode(header)}</th>");
+            html.AppendLine("</tr></thead><tbody>");
+            foreach (var row in memoryRows) html.AppendLine(c, $"<tr>{string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
+            html.AppendLine("</tbody></table>");
+        }
+
         html.AppendLine("<h2>Resolved config</h2>");
         html.AppendLine(c, $"<pre>{Encode(configYaml)}</pre>");
         html.AppendLine("</body></html>");

@@ -107,6 +107,23 @@ public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<Cla
 {
     /// <summary>Creation order within the run (1 for the first stage); <see cref="RunManifest.WithStage"/> assigns it.</summary>
     public int Sequence { get; init; }
+
+    /// <summary>
+    /// The peak resident memory of each phase that made the stage, in bytes, by phase (<see cref="Phases"/>), as
+    /// measured by the process that ran it (for a resumed phase, the last session's); null where it was not measured.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? PeakMemory { get; init; }
+
+    /// <summary>The phases <see cref="PeakMemory"/> names.</summary>
+    public static class Phases
+    {
+        public const string Train = "train", Draw = "draw", TrainClassifier = "train_classifier", Distill = "distill";
+    }
+
+    /// <summary>The record with <paramref name="phase"/>'s peak added (unchanged when it was not measured).</summary>
+    public StageRecord WithPeakMemory(string phase, long? bytes) => bytes is { } measured
+        ? this with { PeakMemory = new Dictionary<string, long>(PeakMemory ?? new Dictionary<string, long>()) { [phase] = measured } }
+        : this;
 }
 
 /// <param name="Weights">path of the classifier's weights, relative to the run folder</param>

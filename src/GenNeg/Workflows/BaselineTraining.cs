@@ -2,6 +2,7 @@ using GenNeg.Configuration;
 using GenNeg.Diffusion;
 using GenNeg.Formalisms;
 using GenNeg.Runs;
+using GenNeg.Runtime;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -33,6 +34,7 @@ public sealed class BaselineTraining
     public StageRecord Run(BaselineTrainingRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         var config = request.Config;
+        var memory = PeakMemory.StartPhase();
         Experiment.CheckBeforeWork(config, registries);
         Runtime.MemoryBudget.EnsureBatchFits(config.Train.BatchSize, config.Model, "train.batch_size");
         var resumed = request.Resume ? OpenForResume(request) : null;
@@ -50,7 +52,7 @@ public sealed class BaselineTraining
         {
             // A model trained in PyTorch is the baseline itself: its weights are recorded as the file gives them.
             ModelFiles.Save(denoiser, run.PathOf(DenoiserFile));
-            return Record(run, data, config);
+            return Record(run, data, config, memory);
         }
         using var generator = experiment.NewGenerator(config.Seed);
         var loss = new DenoisingLoss(experiment.Models.Formalism);
@@ -72,12 +74,12 @@ public sealed class BaselineTraining
         {
             throw Diverged(run, request, e);
         }
-        return Record(run, data, config);
+        return Record(run, data, config, memory);
     }
 
-    private static StageRecord Record(RunFolder run, Data.DataSplit data, GenNegConfig config)
+    private static StageRecord Record(RunFolder run, Data.DataSplit data, GenNegConfig config, PeakMemory memory)
     {
-        var stage = new StageRecord(StageName, DenoiserFile, []);
+        var stage = new StageRecord(StageName, DenoiserFile, []).WithPeakMemory(StageRecord.Phases.Train, memory.PeakBytes);
         run.SaveManifest(run.LoadManifest().WithData(DataRecord.Of(data, config)));
         run.RecordStage(stage);
         return stage;

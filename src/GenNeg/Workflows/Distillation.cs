@@ -34,6 +34,7 @@ public sealed class Distillation
     public (StageRecord Stage, StageMetrics Metrics) Run(DistillationRequest request, IWorkflowProgress? progress = null, CancellationToken cancellation = default)
     {
         progress ??= IWorkflowProgress.None;
+        var memory = PeakMemory.StartPhase();
         var run = RunFolder.Open(request.RunPath);
         var manifest = run.LoadManifest();
         var name = StagePrefix + (manifest.Stages.Count(s => s.Name.StartsWith(StagePrefix, StringComparison.Ordinal)) + 1);
@@ -82,7 +83,7 @@ public sealed class Distillation
         }
 
         SaveTorchScript(experiment, run.PathOf(weights), run.PathOf(folder + TorchScriptFile), config.Seed);
-        var stage = new StageRecord(name, weights, []);
+        var stage = new StageRecord(name, weights, []).WithPeakMemory(StageRecord.Phases.Distill, memory.PeakBytes);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         run.RecordStage(stage);

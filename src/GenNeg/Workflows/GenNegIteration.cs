@@ -7,6 +7,7 @@ using GenNeg.Guidance;
 using GenNeg.Networks;
 using GenNeg.Oracles;
 using GenNeg.Runs;
+using GenNeg.Runtime;
 using GenNeg.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -64,6 +65,7 @@ public sealed class GenNegIteration
 
         // Lines 6-9: synthetic data from the current model, alpha from all draws.
         var drawClock = Stopwatch.StartNew();
+        var drawMemory = PeakMemory.StartPhase();
         var balanced = settings.Ablation != Ablations.Imbalanced;
         // With genneg.draw: sis the set comes from a proposal's trajectories, each weighted towards the current model (Appendix D.2).
         var (weighted, importance) = settings.Draw == DrawMethods.Sis
@@ -79,9 +81,11 @@ public sealed class GenNegIteration
         logger.LogInformation("{Stage}: drew {Drawn} samples, {Positives} valid and {Negatives} invalid: alpha = {Alpha:F4}",
             name, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn, alpha);
         IterationFolder.SaveState(run, folder, state with { EarlierDrawSeconds = drawSeconds });
+        var drawPeak = drawMemory.PeakBytes;
 
         // Lines 10-17: the classifier on noised synthetic data, Eq. 11's weights unless an ablation drops them.
         var trainClock = Stopwatch.StartNew();
+        var trainMemory = PeakMemory.StartPhase();
         var loss = settings.Ablation == Ablations.None ? ImportanceWeightedLoss.ForAlpha(alpha) : ImportanceWeightedLoss.Unweighted();
         var weights = folder + "classifier.bin";
         using var exampleWeights = weighted?.ExampleWeights();
@@ -92,7 +96,8 @@ public sealed class GenNegIteration
         var classifier = new ClassifierRecord(weights, alpha, synthetic.Drawn, synthetic.PositivesDrawn, synthetic.NegativesDrawn,
             synthetic.Positives.Count, synthetic.Negatives.Count, settings.Ablation, settings.TimeIndependent, state.Seed, drawSeconds, trainSeconds,
             settings.Head, importance);
-        var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale, settings.GuidanceMaxSigma);
+        var stage = new StageRecord(name, from.Denoiser, [.. from.Classifiers, classifier], settings.GuidanceScale, settings.GuidanceMaxSigma)
+            .WithPeakMemory(StageRecord.Phases.Draw, drawPeak).WithPeakMemory(StageRecord.Phases.TrainClassifier, trainMemory.PeakBytes);
         var metrics = new Evaluation(loggers.CreateLogger<Evaluation>(), registries)
             .Evaluate(run, experiment, stage, config.Evaluate.Samples, progress, cancellation, exactLikelihood: false);
         run.RecordStage(stage);
