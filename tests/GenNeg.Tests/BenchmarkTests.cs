@@ -17,7 +17,7 @@ public class BenchmarkTests
         // Each weight is one multiply-add per sample: 2 FLOPs forward, 2 for its gradient, 2 for its input's gradient,
         // except the input projection (2 x 256) and the embedding's first layer (128 x 256), whose inputs need none.
         const long firstLayers = 2 * 256 + 128 * 256;
-        Assert.Equal(2.0 * 1000 * (3 * (network.ParameterCount() - biases) - firstLayers), Benchmark.TrainingStepFlops(shape, 1000));
+        Assert.Equal(2.0 * 1000 * (3 * (network.ParameterCount() - biases) - firstLayers), TrainingBenchmark.StepFlops(shape, 1000));
     }
 
     [Fact]

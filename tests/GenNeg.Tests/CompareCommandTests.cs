@@ -28,7 +28,7 @@ public class CompareCommandTests
 
         var (markdown, plot) = (folder.Combine("table.md"), folder.Combine("table.png"));
         var printed = Succeeds("compare", "--entry", $"20 steps={short_}", "--entry", $"{long_}:baseline", "--markdown", markdown, "--plot", plot);
-        var recorded = Evaluation.Recorded(RunFolder.Open(short_))["baseline"];
+        var recorded = StageMetrics.Recorded(RunFolder.Open(short_))["baseline"];
         var rows = File.ReadAllLines(markdown);
         Assert.Equal(4, rows.Length);   // header, alignment, two entries
         Assert.StartsWith("| run | stage | infraction rate | elements | MMD | ELBO | samples |", rows[0]);

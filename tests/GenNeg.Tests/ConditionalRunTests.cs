@@ -71,7 +71,7 @@ public class ConditionalRunTests
         Assert.InRange(metrics.InfractionRate, element, 3 * element);
         Assert.Equal(["empty_cell", "off_board"], metrics.InfractionsByReason!.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(element, metrics.InfractionsByReason.Values.Sum(r => r.Elements), 9);
-        var rows = File.ReadAllLines(Path.Combine(run, Evaluation.SamplesFile("genneg-2")));
+        var rows = File.ReadAllLines(Path.Combine(run, EvaluationSamples.CsvFile("genneg-2")));
         Assert.Equal("x0,x1,x2,x3,x4,x5,valid", rows[0]);
         Assert.Equal(metrics.InfractionRate, rows.Skip(1).Count(r => r.EndsWith(",0", StringComparison.Ordinal)) / 300.0, 9);
 

@@ -162,7 +162,7 @@ public class DistillationAndPipelineTests
         var registries = Registries.CreateDefault();
         new Pipeline(NullLoggerFactory.Instance, registries).Run(new PipelineRequest(config, run));
 
-        var recorded = Evaluation.Recorded(RunFolder.Open(run));
+        var recorded = StageMetrics.Recorded(RunFolder.Open(run));
         Assert.NotNull(recorded["baseline"].ExactNll);
         Assert.Null(recorded["genneg-1"].ExactNll);
         var last = recorded["distilled-1"].ExactNll;
@@ -190,7 +190,7 @@ public class DistillationAndPipelineTests
         Assert.Contains("| r-ELBO per example |", markdown);
         Assert.All(report.Rows, r => Assert.True(double.IsFinite(r.Elbo), $"{r.Stage}: r-ELBO {r.Elbo}"));
         Assert.All(report.Rows, r => Assert.Equal(Recount.InfractionRate(run, r.Stage), r.InfractionRate, 12));
-        var metrics = Evaluation.Recorded(RunFolder.Open(run));
+        var metrics = StageMetrics.Recorded(RunFolder.Open(run));
         Assert.Equal(8, metrics["genneg-1"].SamplingSteps);
         Assert.Equal("ddpm", TestConfig.Load(Path.Combine(run, "genneg-1", "config.yaml")).Model.Formalism);
     }

@@ -13,8 +13,8 @@ public class EvaluationWriteOrderTests
         var run = TrainedRun(folder);
         var first = ReliabilityTests.Cli("evaluate", "--run", run);
         Assert.True(first.Code == 0, first.Error);
-        var csv = Path.Combine(run, Evaluation.SamplesFile("baseline"));
-        var bin = Path.Combine(run, Evaluation.SamplesTensorFile("baseline"));
+        var csv = Path.Combine(run, EvaluationSamples.CsvFile("baseline"));
+        var bin = Path.Combine(run, EvaluationSamples.TensorFile("baseline"));
         var csvBefore = File.ReadAllBytes(csv);
         var binBefore = File.ReadAllBytes(bin);
         // metrics.json cannot be replaced: a directory stands in its place.

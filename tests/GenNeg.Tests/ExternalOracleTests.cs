@@ -237,7 +237,7 @@ public class ExternalOracleTests
     {
         var config = ConfigLoader.Parse("oracle: checkerboard", Registries.CreateDefault().ConfigSchema,
             [$"external_oracle.command=[{Python.Executable}, {Python.Sample("identity_oracle.py")}]"]);
-        var figures = Benchmarks.Benchmark.ExternalOracleFigures(config, Registries.CreateDefault());
+        var figures = Benchmarks.ExternalOracleBenchmark.Figures(config, Registries.CreateDefault());
         Assert.Equal(3, figures.Count);
         Assert.StartsWith("oracle checkerboard, 1,000-sample batch", figures[0].Name);
         Assert.Contains("identity_oracle.py', 1,000-sample batch", figures[1].Name);

@@ -51,7 +51,7 @@ public class IterationTests
         Assert.Equal(30, second.Classifiers[1].TrainNegatives);
         // alpha estimates the baseline's valid rate from all the draws; the baseline's evaluation estimates it from its
         // own samples: the two agree within four standard errors.
-        var baselineRate = 1 - Evaluation.Recorded(RunFolder.Open(run))["baseline"].InfractionRate;
+        var baselineRate = 1 - StageMetrics.Recorded(RunFolder.Open(run))["baseline"].InfractionRate;
         Assert.Equal(baselineRate, first.Alpha, 4 * Math.Sqrt(baselineRate * (1 - baselineRate) * (1.0 / first.Drawn + 1.0 / 500)));
         foreach (var file in new[] { "genneg-1/draws.bin", "genneg-1/classifier.bin", "genneg-1/config.yaml", "genneg-2/classifier.bin" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);

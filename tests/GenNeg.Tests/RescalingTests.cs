@@ -53,13 +53,13 @@ public class RescalingTests
         Assert.Equal(3, RunFolder.Open(run).ConfigOf(strong, TestConfig.Schema).Genneg.GuidanceScale);
         Assert.Equal("rescaled-guided-x1", RunFolder.Open(run).LoadManifest().Latest.Name);
         // At scale 0 the stack adds nothing: the same evaluation noise gives the baseline's samples, to the bit.
-        var baselineSamples = File.ReadAllText(Path.Combine(run, Evaluation.SamplesFile("baseline")));
-        Assert.Equal(baselineSamples, File.ReadAllText(Path.Combine(run, Evaluation.SamplesFile("rescaled-guided-x0"))));
+        var baselineSamples = File.ReadAllText(Path.Combine(run, EvaluationSamples.CsvFile("baseline")));
+        Assert.Equal(baselineSamples, File.ReadAllText(Path.Combine(run, EvaluationSamples.CsvFile("rescaled-guided-x0"))));
         Assert.Equal(baseline.InfractionRate, offMetrics.InfractionRate);
         Assert.Equal(baseline.Mmd, offMetrics.Mmd);
         // At scale 3 the classifier's gradient moves them.
-        Assert.NotEqual(baselineSamples, File.ReadAllText(Path.Combine(run, Evaluation.SamplesFile("strong"))));
-        Assert.Equal(offMetrics.InfractionRate, Evaluation.Recorded(RunFolder.Open(run))["rescaled-guided-x0"].InfractionRate);
+        Assert.NotEqual(baselineSamples, File.ReadAllText(Path.Combine(run, EvaluationSamples.CsvFile("strong"))));
+        Assert.Equal(offMetrics.InfractionRate, StageMetrics.Recorded(RunFolder.Open(run))["rescaled-guided-x0"].InfractionRate);
     }
 
     [Fact]

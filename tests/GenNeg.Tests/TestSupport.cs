@@ -64,7 +64,7 @@ internal static class Recount
     /// <summary>The share of rows marked invalid in a stage's saved evaluation samples (evaluation-samples.csv, last column).</summary>
     public static double InfractionRate(string runPath, string stage)
     {
-        var rows = File.ReadAllLines(System.IO.Path.Combine(runPath, Evaluation.SamplesFile(stage))).Skip(1).ToList();
+        var rows = File.ReadAllLines(System.IO.Path.Combine(runPath, EvaluationSamples.CsvFile(stage))).Skip(1).ToList();
         return rows.Count(r => r.EndsWith(",0", StringComparison.Ordinal)) / (double)rows.Count;
     }
 }

@@ -53,7 +53,7 @@ internal sealed class BenchCommand : Command
             {
                 if (parse.GetValue(trainingOnly) || processCount > 1 || parse.GetValue(run) is not null)
                     throw new GenNegException("--external-oracle times the oracles only; leave out --training-only, --processes and --run");
-                var oracleFigures = Benchmark.ExternalOracleFigures(settings, environment.Registries);
+                var oracleFigures = ExternalOracleBenchmark.Figures(settings, environment.Registries);
                 foreach (var figure in oracleFigures) Print(figure);
                 if (parse.GetValue(json) is { } oraclePath)
                     AtomicFile.WriteAllText(oraclePath, JsonSerializer.Serialize(oracleFigures, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
@@ -80,7 +80,7 @@ internal sealed class BenchCommand : Command
             }
             if (runFolder is not null)
             {
-                var stageFigures = Benchmark.Stages(runFolder, environment.Registries);
+                var stageFigures = StageBenchmark.Figures(runFolder, environment.Registries);
                 foreach (var figure in stageFigures) Print(figure);
                 figures.AddRange(stageFigures);
             }

@@ -31,7 +31,7 @@ internal sealed class StagesCommand : Command
         SetAction(parse => CommandRunner.Execute(environment, null, parse, _ =>
         {
             var folder = RunFolder.Open(parse.GetRequiredValue(run));
-            var metrics = Evaluation.Recorded(folder);
+            var metrics = StageMetrics.Recorded(folder);
             var stages = folder.LoadManifest().Stages;
             if (stages.Count == 0) environment.Output.WriteLine("no stages yet");
             foreach (var stage in stages)

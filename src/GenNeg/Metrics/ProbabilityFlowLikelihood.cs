@@ -59,31 +59,13 @@ public sealed record NllEstimate(double Nats, double StandardError, double BitsP
 /// x = x_T / sqrt(abar_T) ~ N(0, I / abar_T) = N(0, (1 + sigma_T^2) I), the change of variables at the prior.
 /// Both report the density at the lowest noise level, p_low, as the model's density of clean data.
 ///
-/// Each example carries its own step size, error and probes, so its figure does not depend on the batch around it.
+/// Each example carries its own step size, error and probes (<see cref="DormandPrince"/>), so its figure does not depend
+/// on the batch around it.
 /// </summary>
 public sealed class ProbabilityFlowLikelihood
 {
     private const int MaxStepsPerExample = 20_000;
     private const double InitialStep = 0.05;
-
-    // Dormand & Prince (1980) 5(4): nodes, stages, fifth-order weights (= the last stage, first same as last) and the
-    // difference between the fifth- and fourth-order weights, which estimates the local error.
-    private static readonly double[] Nodes = [0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1];
-    private static readonly double[][] Stages =
-    [
-        [],
-        [1.0 / 5],
-        [3.0 / 40, 9.0 / 40],
-        [44.0 / 45, -56.0 / 15, 32.0 / 9],
-        [19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729],
-        [9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656],
-        [35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84],
-    ];
-    private static readonly double[] ErrorWeights =
-    [
-        35.0 / 384 - 5179.0 / 57600, 0, 500.0 / 1113 - 7571.0 / 16695, 125.0 / 192 - 393.0 / 640,
-        -2187.0 / 6784 + 92097.0 / 339200, 11.0 / 84 - 187.0 / 2100, -1.0 / 40,
-    ];
 
     private readonly ProbabilityFlowSpan span;
     private readonly OdeSettings settings;
@@ -137,92 +119,24 @@ public sealed class ProbabilityFlowLikelihood
     /// <summary>Integrates one batch from u_low to u_high; returns each row's NLL and evaluation count.</summary>
     private (Tensor Nll, Tensor Evaluations) Solve(IDenoiser denoiser, Tensor x0, Tensor? probes, CancellationToken cancellation)
     {
-        var rows = x0.shape[0];
+        using var scope = NewDisposeScope();
         var dimension = x0.shape[1];
-        var uLow = Math.Log(span.SigmaLow);
-        var uHigh = Math.Log(span.SigmaHigh);
-
-        var x = x0.clone();
-        var logDensityChange = zeros([rows], dtype: ScalarType.Float64);
-        var u = full([rows], uLow, dtype: ScalarType.Float64);
-        var step = full([rows], settings.Adaptive ? InitialStep : (uHigh - uLow) / settings.Steps, dtype: ScalarType.Float64);
-        var (dx, dLog) = Field(denoiser, x, u, probes);
-        var evaluations = ones([rows], dtype: ScalarType.Float64);
-        var active = arange(rows);
-
-        for (var attempt = 0; active.shape[0] > 0; attempt++)
+        var solver = new DormandPrince(new DormandPrinceSettings(settings.Adaptive, settings.Steps, settings.RelativeTolerance,
+            settings.AbsoluteTolerance, InitialStep, MaxStepsPerExample));
+        Tensor x, logDensityChange, evaluations;
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            if (attempt > MaxStepsPerExample)
-                throw new GenNegException($"the probability-flow ODE took more than {MaxStepsPerExample} steps; loosen evaluate.ode_relative_tolerance or use evaluate.ode_solver: fixed");
-            using var stepScope = NewDisposeScope();
-            var xa = x.index_select(0, active);
-            var ua = u.index_select(0, active);
-            var remaining = uHigh - ua;
-            var planned = step.index_select(0, active);
-            // A step that would stop just short of the end takes the rest, so no sliver of a step is left over.
-            var h = where(remaining <= planned * (1 + 1e-6), remaining, planned);
-            var p = probes?.index_select(0, active);
-
-            // The stages of one Dormand-Prince step, on x and on the log-density change together.
-            var kx = new List<Tensor> { dx.index_select(0, active) };
-            var kl = new List<Tensor> { dLog.index_select(0, active) };
-            var yx = xa;
-            var yl = zeros_like(ua);
-            for (var stage = 1; stage < Nodes.Length; stage++)
-            {
-                var sx = zeros_like(xa);
-                var sl = zeros_like(ua);
-                for (var j = 0; j < stage; j++)
-                {
-                    if (Stages[stage][j] == 0) continue;
-                    sx = sx + Stages[stage][j] * kx[j];
-                    sl = sl + Stages[stage][j] * kl[j];
-                }
-                yx = xa + h.unsqueeze(1) * sx;
-                yl = h * sl;
-                var (fx, fl) = Field(denoiser, yx, ua + Nodes[stage] * h, p);
-                kx.Add(fx);
-                kl.Add(fl);
-            }
-            evaluations.index_add_(0, active, full([active.shape[0]], Nodes.Length - 1.0, dtype: ScalarType.Float64), 1);
-
-            // The last stage is the fifth-order solution (first same as last), so kx[6] is the field at the new point.
-            var accepted = ones([active.shape[0]], dtype: ScalarType.Bool);
-            var factor = ones_like(h);
-            if (settings.Adaptive)
-            {
-                var ex = zeros_like(xa);
-                var el = zeros_like(ua);
-                for (var j = 0; j < ErrorWeights.Length; j++)
-                {
-                    ex = ex + ErrorWeights[j] * kx[j];
-                    el = el + ErrorWeights[j] * kl[j];
-                }
-                var scaleX = settings.AbsoluteTolerance + settings.RelativeTolerance * maximum(xa.abs(), yx.abs());
-                var scaleL = settings.AbsoluteTolerance + settings.RelativeTolerance * (logDensityChange.index_select(0, active) + yl).abs();
-                var squared = ((h.unsqueeze(1) * ex) / scaleX).square().sum(1) + ((h * el) / scaleL).square();
-                var error = (squared / (dimension + 1)).sqrt();
-                accepted = error <= 1;
-                // The usual controller: shrink or grow by 0.9 error^(-1/5), within [0.2, 5].
-                factor = (0.9 * error.clamp_min(1e-10).pow(-0.2)).clamp(0.2, 5.0);
-            }
-
-            var moved = active.masked_select(accepted);
-            var acceptedRows = accepted.nonzero().squeeze(1);
-            x.index_copy_(0, moved, yx.index_select(0, acceptedRows));
-            logDensityChange.index_add_(0, moved, yl.index_select(0, acceptedRows), 1);
-            u.index_add_(0, moved, h.index_select(0, acceptedRows), 1);
-            dx.index_copy_(0, moved, kx[^1].index_select(0, acceptedRows));
-            dLog.index_copy_(0, moved, kl[^1].index_select(0, acceptedRows));
-            if (settings.Adaptive) step.index_copy_(0, active, h * factor);
-
-            // Rows that reached u_high leave; the others keep their own step for the next attempt.
-            active = active.masked_select(u.index_select(0, active) < uHigh - 1e-9).MoveToOuterDisposeScope();
+            // The state is x; the log-density change is the quadrature integrated beside it.
+            (x, logDensityChange, evaluations) = solver.Solve(
+                (y, u, rows) => Field(denoiser, y, u, probes?.index_select(0, rows)), x0, Math.Log(span.SigmaLow), Math.Log(span.SigmaHigh), cancellation);
+        }
+        catch (OdeStepLimitException e)
+        {
+            throw new GenNegException($"the probability-flow ODE took more than {e.Limit} steps; loosen evaluate.ode_relative_tolerance or use evaluate.ode_solver: fixed", e);
         }
 
         var priorLog = -0.5 * x.square().sum(1) / span.PriorVariance - dimension / 2.0 * Math.Log(2 * Math.PI * span.PriorVariance);
-        return (-(priorLog + logDensityChange), evaluations);
+        return ((-(priorLog + logDensityChange)).MoveToOuterDisposeScope(), evaluations.MoveToOuterDisposeScope());
     }
 
     /// <summary>The ODE in u = ln sigma: dx/du = x - D(x; sigma) and d(ln p change)/du = d - tr dD/dx, float64.</summary>

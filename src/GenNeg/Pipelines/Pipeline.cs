@@ -71,7 +71,7 @@ public sealed class Pipeline
         if (config.Evaluate.Likelihood != LikelihoodModes.Exact) return;
         var (_, last, stageConfig, _) = Evaluation.Resolve(new EvaluationRequest(run.Root, Device: config.Device), registries);
         // A finished run already has it: rebuilding its report loads no data.
-        if (Evaluation.Recorded(run).TryGetValue(last.Name, out var recorded) && recorded.ExactNll is not null) return;
+        if (StageMetrics.Recorded(run).TryGetValue(last.Name, out var recorded) && recorded.ExactNll is not null) return;
         using var experiment = Experiment.Open(stageConfig, registries);
         new Evaluation(loggers.CreateLogger<Evaluation>(), registries).AddExactLikelihood(run, experiment, last, cancellation);
     }

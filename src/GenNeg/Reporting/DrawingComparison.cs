@@ -18,7 +18,7 @@ public sealed record IterationDrawing(
 {
     public static IReadOnlyList<IterationDrawing> Read(RunFolder run)
     {
-        var metrics = Evaluation.Recorded(run);
+        var metrics = StageMetrics.Recorded(run);
         return run.LoadManifest().Stages
             .Where(stage => stage.Name.StartsWith(GenNegIteration.StagePrefix, StringComparison.Ordinal) && stage.Classifiers.Count > 0)
             .Select(stage =>

@@ -60,7 +60,7 @@ public static class RunReport
     /// </summary>
     public static RunReportData Build(RunFolder run, GenNegConfig config, Registries registries)
     {
-        var metrics = Evaluation.Recorded(run);
+        var metrics = StageMetrics.Recorded(run);
         var evaluated = run.LoadManifest().Stages.Where(stage => metrics.ContainsKey(stage.Name)).Select(stage => metrics[stage.Name]).ToList();
         if (evaluated.Count == 0) throw new GenNegException($"run folder '{run.Root}' has no evaluated stage to report; run evaluate first");
 
@@ -100,7 +100,7 @@ public static class RunReport
             var heldOut = realism?.RealismFeatures(experiment.Data, experiment.Data.Validation, experiment.Data.ValidationCondition);
             foreach (var row in report.Rows)
             {
-                using var saved = Evaluation.LoadSavedSamples(run, row.Stage);
+                using var saved = EvaluationSamples.Load(run, row.Stage);
                 if (saved is null) continue;
                 var verdict = experiment.Oracle.Judge(saved.Samples, saved.Condition);
                 var figure = $"{FigureFolder}/{row.Stage}.png";

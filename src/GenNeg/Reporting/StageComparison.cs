@@ -22,7 +22,7 @@ public sealed record ComparedStage(string Label, StageMetrics Metrics)
         var colon = rest.LastIndexOf(':');
         var (path, stage) = colon > 0 && !Directory.Exists(rest) ? (rest[..colon], rest[(colon + 1)..]) : (rest, null);
         var run = RunFolder.Open(path);
-        var recorded = Evaluation.Recorded(run);
+        var recorded = StageMetrics.Recorded(run);
         label ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(run.Root));
         if (stage is null)
         {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using GenNeg.Configuration;
 using GenNeg.Data;
 using GenNeg.Diffusion;
@@ -15,50 +13,6 @@ using static TorchSharp.torch;
 
 namespace GenNeg.Workflows;
 
-/// <summary>
-/// A stage's figures, as written to metrics.json (snake_case keys). infraction_rate is the share of samples with any
-/// invalid element; element_infraction_rate the share of invalid elements (absent when the oracle labels whole samples);
-/// infractions_by_reason both shares per named reason. elbo is the formalism's likelihood figure per held-out example,
-/// named by likelihood (higher is better): EDM's ELBO in nats (<see cref="VeElbo"/>) or DDPM's r-ELBO
-/// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 of the data set's distance features (by default the flattened samples) with its standard error (see
-/// <see cref="Mmd"/>); exact_nll, when evaluate.likelihood is exact, the NLL from the probability-flow ODE
-/// (<see cref="ProbabilityFlowLikelihood"/>); realism, when the data set has realism features (<see cref="IRealismFeatures"/>),
-/// the Wasserstein-1 distance per feature between held-out data and the samples (<see cref="RealismDistances"/>).
-/// </summary>
-public sealed record StageMetrics(
-    string Stage,
-    int Classifiers,
-    long Parameters,
-    double InfractionRate,
-    double Mmd,
-    double Elbo,
-    double ElboStandardError,
-    long Samples,
-    int SamplingSteps,
-    double SamplingSeconds,
-    double Seconds,
-    string Likelihood = "ELBO",
-    double? ElementInfractionRate = null,
-    IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
-    double MmdStandardError = 0,
-    NllEstimate? ExactNll = null,
-    IReadOnlyDictionary<string, double>? Realism = null)
-{
-    /// <summary>The figures in one line, as the commands print them.</summary>
-    public string Summary =>
-        $"infraction rate {InfractionRate:P3}{ElementPart}{ReasonPart}, MMD {Mmd:G3} ± {MmdStandardError:G2}, {Likelihood} {Elbo:F3}" +
-        (ExactNll is { } nll ? $", NLL {nll.Nats:F3} ± {nll.StandardError:F3} nats{NllSpread(nll)} ({nll.BitsPerDimension:F3} bits/dim, {nll.EvaluationsPerExample:F0} evaluations)" : "");
-
-    private static string NllSpread(NllEstimate nll) =>
-        nll.MedianNats is { } median && nll.WorstNats is { } worst ? $" (median {median:F3}, worst {worst:F1})" : "";
-
-    private string ElementPart => ElementInfractionRate is { } rate ? $" ({rate:P3} of elements)" : "";
-
-    private string ReasonPart => InfractionsByReason is { Count: > 0 } reasons
-        ? " [" + string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value.Samples:P3}")) + "]"
-        : "";
-}
-
 /// <param name="RunPath">the run folder</param>
 /// <param name="Stage">stage to evaluate; null for the newest</param>
 /// <param name="Samples">samples for the infraction rate; null for evaluate.samples</param>
@@ -71,10 +25,6 @@ public sealed class Evaluation
 {
     /// <summary>Evaluation draws from its own stream, so its figures do not depend on what ran before.</summary>
     internal const long SeedOffset = 1_000_003;
-
-    /// <summary>Evaluation samples kept for pictures and the CSV: at most this many, and at most this many bytes.</summary>
-    private const int MaxSavedSamples = 20_000;
-    private const long MaxSavedBytes = 64L << 20;
 
     private readonly ILogger<Evaluation> logger;
     private readonly Registries registries;
@@ -169,21 +119,14 @@ public sealed class Evaluation
         var elbo = likelihood.Estimate(stage.Denoiser, data.Validation, data.ValidationCondition, generator, data.PaddingMask(data.ValidationCondition));
         // The samples are written beside the stage's folder first and moved in only once metrics.json holds the new
         // figures: a failed write of either leaves the previous samples with the previous figures.
-        var staging = StageSamples(run, experiment, record, drawn);
-        try
-        {
-            var exact = exactLikelihood && config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
-            var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
-                samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
-                infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact, realism);
-            run.RecordMetrics(record.Name, metrics);
-            CommitSamples(run, record, staging);
-            return metrics;
-        }
-        finally
-        {
-            RemoveStaging(staging);
-        }
+        using var staged = EvaluationSamples.Stage(run, experiment, record, drawn);
+        var exact = exactLikelihood && config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
+        var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
+            samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
+            infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact, realism);
+        run.RecordMetrics(record.Name, metrics);
+        staged.Commit();
+        return metrics;
     }
 
     /// <summary>
@@ -207,7 +150,7 @@ public sealed class Evaluation
     /// </summary>
     public StageMetrics? AddExactLikelihood(RunFolder run, Experiment experiment, StageRecord record, CancellationToken cancellation)
     {
-        if (!Recorded(run).TryGetValue(record.Name, out var recorded)) return null;
+        if (!StageMetrics.Recorded(run).TryGetValue(record.Name, out var recorded)) return null;
         if (experiment.Config.Evaluate.Likelihood != LikelihoodModes.Exact || recorded.ExactNll is not null) return recorded;
         var clock = Stopwatch.StartNew();
         using var stage = LoadedStage.Load(run, experiment, record);
@@ -237,103 +180,5 @@ public sealed class Evaluation
         using var generator = new Generator((ulong)(config.Seed + 2 * SeedOffset));
         using var points = data.Validation[..(int)Math.Min(e.LikelihoodSamples, data.Validation.shape[0])];
         return new ProbabilityFlowLikelihood(experiment.Models.Formalism.FlowSpan, settings).Estimate(denoiser, points, generator, cancellation);
-    }
-
-    /// <summary>The figures recorded in a run's metrics.json, by stage name.</summary>
-    public static IReadOnlyDictionary<string, StageMetrics> Recorded(RunFolder run)
-    {
-        try
-        {
-            return run.LoadMetrics()
-                .Where(entry => entry.Value is JsonObject)
-                .ToDictionary(entry => entry.Key, entry => entry.Value.Deserialize<StageMetrics>(RunManifest.Json)!);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new GenNegException($"'{run.MetricsPath}' is not a valid metrics file: {e.Message}; delete it and run evaluate again");
-        }
-    }
-
-    /// <summary>Where a stage's evaluation samples are kept for people (the data set's CSV), relative to the run folder.</summary>
-    public static string SamplesFile(string stage) => $"{stage}/evaluation-samples.csv";
-
-    /// <summary>Where they are kept for the report's pictures (samples and conditions), relative to the run folder.</summary>
-    public static string SamplesTensorFile(string stage) => $"{stage}/evaluation-samples.bin";
-
-    /// <summary>Where new evaluation samples wait, inside the stage's folder, until the figures are recorded.</summary>
-    private static string StagingFolder(string stage) => $"{stage}/.evaluation-new";
-
-    /// <summary>Writes the evaluation samples to the staging folder (emptied first); returns its full path.</summary>
-    private static string StageSamples(RunFolder run, Experiment experiment, StageRecord record, DrawnSamples drawn)
-    {
-        var staging = run.PathOf(StagingFolder(record.Name));
-        RemoveStaging(staging);
-        try
-        {
-            Directory.CreateDirectory(staging);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GenNegException($"cannot write '{staging}': {e.Message}");
-        }
-        SaveSamples(experiment, record, drawn, staging);
-        return staging;
-    }
-
-    /// <summary>Moves the staged samples over the stage's previous ones.</summary>
-    private static void CommitSamples(RunFolder run, StageRecord record, string staging)
-    {
-        foreach (var file in Directory.EnumerateFiles(staging))
-        {
-            var target = run.PathOf(Path.Combine(record.Name, Path.GetFileName(file)));
-            try
-            {
-                File.Move(file, target, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new GenNegException($"cannot write '{target}': {e.Message}");
-            }
-        }
-    }
-
-    private static void RemoveStaging(string staging)
-    {
-        try
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next evaluation of the stage, which empties it first.
-        }
-    }
-
-    private static void SaveSamples(Experiment experiment, StageRecord record, DrawnSamples drawn, string folder)
-    {
-        using var scope = NewDisposeScope();
-        var count = drawn.Samples.shape[0];
-        var bytesPerSample = drawn.Samples[0].numel() * drawn.Samples.element_size()
-            + drawn.Condition.Entries.Sum(e => e.Value[0].numel() * e.Value.element_size());
-        var keep = (int)Math.Min(Math.Min(count, MaxSavedSamples), Math.Max(1, MaxSavedBytes / Math.Max(1, bytesPerSample)));
-        var kept = new DrawnSamples(drawn.Samples[..keep].cpu(), drawn.Condition.Slice(0, keep).To(CPU));
-        var verdict = experiment.Oracle.Judge(kept.Samples, kept.Condition);
-        experiment.DataSet.WriteSamples(experiment.Data, IDataSet.Same("evaluation", kept.Samples.shape[0]), kept.Samples, kept.Condition, verdict,
-            Path.Combine(folder, Path.GetFileName(SamplesFile(record.Name))));
-        AtomicFile.Write(Path.Combine(folder, Path.GetFileName(SamplesTensorFile(record.Name))), stream =>
-        {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            new LabelledSamples(kept.Samples, kept.Condition, verdict.Valid).Save(writer);
-        });
-    }
-
-    /// <summary>A stage's saved evaluation samples and their conditions (on the CPU), or null when there are none.</summary>
-    public static DrawnSamples? LoadSavedSamples(RunFolder run, string stage)
-    {
-        var path = run.PathOf(SamplesTensorFile(stage));
-        if (!File.Exists(path)) return null;
-        using var reader = new BinaryReader(File.OpenRead(path));
-        using var saved = LabelledSamples.Load(reader, CPU);
-        return new DrawnSamples(saved.Samples.alias(), saved.Condition.Map(t => t.alias()));
     }
 }

@@ -41,7 +41,7 @@ public class MotionPipelineTests
         Assert.Equal([8L, 66], manifest.Data!.SampleShape);
         Assert.Equal([8L], manifest.Data.ElementShape);
         Assert.Equal(["action [5]"], manifest.Data.Conditions);
-        var metrics = Evaluation.Recorded(RunFolder.Open(run));
+        var metrics = StageMetrics.Recorded(RunFolder.Open(run));
         foreach (var stage in metrics.Values)
         {
             Assert.NotNull(stage.ElementInfractionRate);
@@ -49,7 +49,7 @@ public class MotionPipelineTests
             Assert.True(double.IsFinite(stage.Mmd) && double.IsFinite(stage.Elbo), $"{stage.Stage}: MMD {stage.Mmd}, r-ELBO {stage.Elbo}");
         }
         // The saved samples: one CSV row per frame, penetrating frames flagged as the recorded per-frame rate says.
-        var rows = File.ReadAllLines(Path.Combine(run, Evaluation.SamplesFile("genneg-1")));
+        var rows = File.ReadAllLines(Path.Combine(run, EvaluationSamples.CsvFile("genneg-1")));
         Assert.StartsWith("split,sample,action,frame,penetrating,pelvis_x,pelvis_y,pelvis_z,", rows[0]);
         Assert.Equal(100 * 8 + 1, rows.Length);
         var penetrating = rows.Skip(1).Count(r => r.Split(',')[4] == "1") / 800.0;

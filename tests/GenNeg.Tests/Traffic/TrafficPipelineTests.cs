@@ -74,7 +74,7 @@ public class TrafficPipelineTests
         {
             var recorded = metrics.RootElement.GetProperty(row.Stage).GetProperty("realism");
             Assert.Equal(features, recorded.EnumerateObject().Select(p => p.Name));
-            using var saved = Evaluation.LoadSavedSamples(Runs.RunFolder.Open(run), row.Stage)!;
+            using var saved = EvaluationSamples.Load(Runs.RunFolder.Open(run), row.Stage)!;
             var again = RealismDistances.Measure(dataSet, data, saved.Samples, saved.Condition);
             foreach (var feature in features)
             {
