@@ -112,7 +112,7 @@ public static class StageComparison
         points.Color = Color.FromHex("#2ca02c");
         points.MarkerSize = 9;
         likelihood.Axes.Bottom.SetTicks(positions, rows.Select(r => r.Label).ToArray());
-        likelihood.Axes.Margins(0.1, 0.2);
+        likelihood.Axes.Margins(0.15, 0.2);   // room for the outer labels
         likelihood.Title(string.Join(" or ", rows.Select(r => r.Metrics.Likelihood).Distinct()) + " per held-out example (higher is better)");
         return multiplot.Render(width, height).GetImageBytes(ImageFormat.Png);
     }
