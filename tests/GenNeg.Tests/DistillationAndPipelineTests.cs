@@ -126,13 +126,13 @@ public class DistillationAndPipelineTests
         Assert.Null(report.Rows[2].ClassifierStepCost);
         Assert.Contains("step cost per classifier", markdown);
         // Each stage's making phases, measured by the operating system (this suite runs on Linux): the baseline's
-        // training, the iteration's drawing and classifier training, the distillation.
-        Assert.Equal(["train"], report.Rows[0].PeakMemory!.Keys);
-        Assert.Equal(["draw", "train_classifier"], report.Rows[1].PeakMemory!.Keys.Order());
-        Assert.Equal(["distill"], report.Rows[2].PeakMemory!.Keys);
+        // training, the iteration's drawing and classifier training, the distillation; and each stage's evaluation.
+        Assert.Equal(["evaluate", "train"], report.Rows[0].PeakMemory!.Keys.Order());
+        Assert.Equal(["draw", "evaluate", "train_classifier"], report.Rows[1].PeakMemory!.Keys.Order());
+        Assert.Equal(["distill", "evaluate"], report.Rows[2].PeakMemory!.Keys.Order());
         Assert.All(report.Rows.SelectMany(r => r.PeakMemory!.Values), bytes => Assert.InRange(bytes, 50L << 20, 64L << 30));
-        Assert.Contains("| stage | train (GB) | draw (GB) | train classifier (GB) | distill (GB) |", markdown);
-        Assert.Matches(@"\| genneg-1 \| - \| \d+\.\d\d \| \d+\.\d\d \| - \|", markdown);
+        Assert.Contains("| stage | train (GB) | draw (GB) | train classifier (GB) | distill (GB) | evaluate (GB) |", markdown);
+        Assert.Matches(@"\| genneg-1 \| - \| \d+\.\d\d \| \d+\.\d\d \| - \| \d+\.\d\d \|", markdown);
         foreach (var file in new[] { "report.md", "report.json", "report/metrics.png", "report/baseline.png", "report/genneg-1.png", "report/distilled-1.png" })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(run, "report/metrics.png"))[..4]);

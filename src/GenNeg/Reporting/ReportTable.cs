@@ -95,9 +95,9 @@ public static class ReportTable
         return lines;
     }
 
-    /// <summary>The phases any stage has a peak memory for, in the order first recorded.</summary>
+    /// <summary>The phases any stage has a peak memory for, in the order first recorded, the evaluation last.</summary>
     public static IReadOnlyList<string> MemoryPhases(RunReportData report) =>
-        report.Rows.SelectMany(r => r.PeakMemory?.Keys ?? []).Distinct().ToList();
+        report.Rows.SelectMany(r => r.PeakMemory?.Keys ?? []).Distinct().OrderBy(p => p == RunReport.EvaluatePhase).ToList();
 
     /// <summary>The memory table's header: the stage, then one column per phase.</summary>
     public static IReadOnlyList<string> MemoryHeaders(RunReportData report) => ["stage", .. MemoryPhases(report).Select(p => $"{p.Replace('_', ' ')} (GB)")];
@@ -114,7 +114,7 @@ public static class ReportTable
 
     /// <summary>What the memory table holds, in one sentence.</summary>
     public const string MemoryNote =
-        "Peak memory: the most memory resident at once in the process while each phase that made the stage ran (measured by the operating system, data included; for a resumed phase, its last session's).";
+        "Peak memory: the most memory resident at once in the process while each phase that made the stage ran, and while it was evaluated (measured by the operating system, data included; for a resumed phase, its last session's).";
 
     /// <summary>What the realism table holds, in one sentence.</summary>
     public const string RealismNote =

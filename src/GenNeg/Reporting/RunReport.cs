@@ -71,9 +71,19 @@ public static class RunReport
         var rows = evaluated.Select((m, i) => new ReportRow(m.Stage, m.Classifiers, m.Parameters, m.InfractionRate, m.Mmd, m.Elbo, m.ElboStandardError,
             latencies[i], DeploymentArithmetic.ParallelSamplesForOneValid(m.InfractionRate, delta), DeploymentArithmetic.ExpectedRunsPerValid(m.InfractionRate),
             m.ElementInfractionRate, m.InfractionsByReason, m.MmdStandardError, m.ExactNll, ClassifierStepCost(records, latencies, i), m.Realism,
-            records[i].PeakMemory));
+            WithEvaluation(records[i].PeakMemory, m.PeakMemoryBytes)));
         return new RunReportData(delta, config.Report.LatencyBatchSize, evaluated[^1].Likelihood, rows.ToList());
     }
+
+    /// <summary>The phases that made a stage, then its evaluation, each with its measured peak (null when none was measured).</summary>
+    private static IReadOnlyDictionary<string, long>? WithEvaluation(IReadOnlyDictionary<string, long>? making, long? evaluation)
+    {
+        if (evaluation is null) return making;
+        return new Dictionary<string, long>(making ?? new Dictionary<string, long>()) { [EvaluatePhase] = evaluation.Value };
+    }
+
+    /// <summary>The report's name for the evaluation's peak memory beside the making phases'.</summary>
+    public const string EvaluatePhase = "evaluate";
 
     /// <summary>Stage i's cost per classifier against the reported stage with the same denoiser and no classifier, if any.</summary>
     private static double? ClassifierStepCost(IReadOnlyList<StageRecord> stages, IReadOnlyList<double> latencies, int i)

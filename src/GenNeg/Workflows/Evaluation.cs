@@ -75,6 +75,7 @@ public sealed class Evaluation
         // Every sample is kept until it is measured: refuse before hours of sampling what could never be held.
         MemoryBudget.EnsureSamplesFit(samples, experiment.Data.SampleShape, experiment.Data.ValidationCondition, "--samples (or evaluate.samples)");
         var clock = Stopwatch.StartNew();
+        var memory = PeakMemory.StartPhase();
         var config = experiment.Config;
         var data = experiment.Data;
         using var stage = LoadedStage.Load(run, experiment, record);
@@ -87,7 +88,7 @@ public sealed class Evaluation
         DeviceSelection.Synchronize(experiment.Device);
         var samplingSeconds = samplingClock.Elapsed.TotalSeconds;
 
-        var metrics = Measure(run, experiment, stage, drawn, sampler.Steps, generator, samplingSeconds, clock, 0, cancellation, exactLikelihood);
+        var metrics = Measure(run, experiment, stage, drawn, sampler.Steps, generator, samplingSeconds, clock, 0, cancellation, exactLikelihood, memory);
         logger.LogInformation("Stage {Stage}: {Summary}", metrics.Stage, metrics.Summary);
         return metrics;
     }
@@ -99,7 +100,7 @@ public sealed class Evaluation
     /// <param name="clock">running since the evaluation started here; Seconds is its time plus <paramref name="earlierSeconds"/></param>
     internal static StageMetrics Measure(
         RunFolder run, Experiment experiment, LoadedStage stage, DrawnSamples drawn, int samplingSteps, Generator generator, double samplingSeconds,
-        Stopwatch clock, double earlierSeconds, CancellationToken cancellation, bool exactLikelihood = true)
+        Stopwatch clock, double earlierSeconds, CancellationToken cancellation, bool exactLikelihood = true, PeakMemory? memory = null)
     {
         var config = experiment.Config;
         var data = experiment.Data;
@@ -123,7 +124,7 @@ public sealed class Evaluation
         var exact = exactLikelihood && config.Evaluate.Likelihood == LikelihoodModes.Exact ? ExactNll(experiment, stage.Denoiser, cancellation) : null;
         var metrics = new StageMetrics(record.Name, record.Classifiers.Count, stage.ParameterCount, infraction.Samples, mmd.Value, elbo.Nats, elbo.StandardError,
             samples, samplingSteps, samplingSeconds, clock.Elapsed.TotalSeconds + earlierSeconds, likelihood.Name, infraction.Elements,
-            infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact, realism);
+            infraction.Reasons.Count > 0 ? infraction.Reasons : null, mmd.StandardError, exact, realism, memory?.PeakBytes);
         run.RecordMetrics(record.Name, metrics);
         staged.Commit();
         return metrics;

@@ -14,7 +14,8 @@ namespace GenNeg.Workflows;
 /// (<see cref="ReweightedElbo"/>); mmd is the unbiased MMD^2 of the data set's distance features (by default the flattened samples) with its standard error (see
 /// <see cref="Mmd"/>); exact_nll, when evaluate.likelihood is exact, the NLL from the probability-flow ODE
 /// (<see cref="ProbabilityFlowLikelihood"/>); realism, when the data set has realism features (<see cref="IRealismFeatures"/>),
-/// the Wasserstein-1 distance per feature between held-out data and the samples (<see cref="RealismDistances"/>).
+/// the Wasserstein-1 distance per feature between held-out data and the samples (<see cref="RealismDistances"/>);
+/// peak_memory_bytes, the most memory resident at once while the evaluation ran (<see cref="Runtime.PeakMemory"/>), where measured.
 /// </summary>
 public sealed record StageMetrics(
     string Stage,
@@ -33,7 +34,8 @@ public sealed record StageMetrics(
     IReadOnlyDictionary<string, ReasonRates>? InfractionsByReason = null,
     double MmdStandardError = 0,
     NllEstimate? ExactNll = null,
-    IReadOnlyDictionary<string, double>? Realism = null)
+    IReadOnlyDictionary<string, double>? Realism = null,
+    long? PeakMemoryBytes = null)
 {
     /// <summary>The figures in one line, as the commands print them.</summary>
     public string Summary =>
