@@ -42,6 +42,11 @@ public class BenchmarkTests
         Assert.Equal(400 / (figures["sampler step, baseline (batch 400)"] / 2 / 1000 * 7), figures["sampling, baseline"], 6);
         var drawing = figures.Keys.Single(k => k.StartsWith("drawing synthetic data", StringComparison.Ordinal));
         Assert.Equal(figures[drawing] / figures["sampling as many, without the oracle and the data set"], figures["drawing rate / sampling rate"], 9);
+        // Each phase's peak memory, measured apart; the whole run's is the largest of them.
+        string[] phases = ["loading the data", "training", "sampling", "drawing"];
+        var peaks = phases.Select(p => figures[$"peak resident memory: {p}"]).ToArray();
+        Assert.All(peaks, mb => Assert.InRange(mb, 50, 64_000));
+        Assert.InRange(figures["peak resident memory"], peaks.Max(), peaks.Max() * 1.01);
     }
 
     /// <summary>
