@@ -164,12 +164,7 @@ public static class RunReport
         var rows = ReportTable.RealismRows(report);
         if (rows.Count == 0) return;
         var c = CultureInfo.InvariantCulture;
-        var headers = ReportTable.RealismHeaders(report);
-        text.AppendLine(ReportTable.RealismNote).AppendLine();
-        text.AppendLine(c, $"| {string.Join(" | ", headers.Select(MarkdownText))} |");
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", headers.Count - 1)));
-        foreach (var row in rows) text.AppendLine(c, $"| {string.Join(" | ", row.Select(MarkdownText))} |");
-        text.AppendLine();
+        AppendTable(text, ReportTable.RealismNote, ReportTable.RealismHeaders(report), rows);
         foreach (var line in ReportTable.RealismChanges(report)) text.AppendLine(c, $"- {MarkdownText(line)}");
         text.AppendLine();
     }
@@ -178,11 +173,15 @@ public static class RunReport
     private static void AppendMemory(StringBuilder text, RunReportData report)
     {
         var rows = ReportTable.MemoryRows(report);
-        if (rows.Count == 0) return;
+        if (rows.Count > 0) AppendTable(text, ReportTable.MemoryNote, ReportTable.MemoryHeaders(report), rows);
+    }
+
+    /// <summary>A note, then a table whose first column is text and the others numbers, each cell escaped.</summary>
+    private static void AppendTable(StringBuilder text, string note, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
         var c = CultureInfo.InvariantCulture;
-        var headers = ReportTable.MemoryHeaders(report);
-        text.AppendLine(ReportTable.MemoryNote).AppendLine();
-        text.AppendLine(c, $"| {string.Join(" | ", headers)} |");
+        text.AppendLine(note).AppendLine();
+        text.AppendLine(c, $"| {string.Join(" | ", headers.Select(MarkdownText))} |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", headers.Count - 1)));
         foreach (var row in rows) text.AppendLine(c, $"| {string.Join(" | ", row.Select(MarkdownText))} |");
         text.AppendLine();

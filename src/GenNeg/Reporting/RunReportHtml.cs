@@ -58,13 +58,8 @@ public static class RunReportHtml
         var realismRows = ReportTable.RealismRows(report);
         if (realismRows.Count > 0)
         {
-            html.AppendLine("<h2>Realism</h2>");
-            html.AppendLine(c, $"<p>{Encode(ReportTable.RealismNote)}</p>");
-            html.AppendLine("<table><thead><tr>");
-            foreach (var header in ReportTable.RealismHeaders(report)) html.Append(c, $"<th>{Encode(header)}</th>");
-            html.AppendLine("</tr></thead><tbody>");
-            foreach (var row in realismRows) html.AppendLine(c, $"<tr>{string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
-            html.AppendLine("</tbody></table><ul>");
+            AppendTable(html, "Realism", ReportTable.RealismNote, ReportTable.RealismHeaders(report), realismRows);
+            html.AppendLine("<ul>");
             foreach (var line in ReportTable.RealismChanges(report)) html.AppendLine(c, $"<li>{Encode(line)}</li>");
             html.AppendLine("</ul><div class=\"figures\">");
             foreach (var (caption, png) in realismFigures ?? [])
@@ -73,16 +68,7 @@ public static class RunReportHtml
         }
 
         var memoryRows = ReportTable.MemoryRows(report);
-        if (memoryRows.Count > 0)
-        {
-            html.AppendLine("<h2>Peak memory</h2>");
-            html.AppendLine(c, $"<p>{Encode(ReportTable.MemoryNote)}</p>");
-            html.AppendLine("<table><thead><tr>");
-            foreach (var header in ReportTable.MemoryHeaders(report)) html.Append(c, $"<th>{Encode(header)}</th>");
-            html.AppendLine("</tr></thead><tbody>");
-            foreach (var row in memoryRows) html.AppendLine(c, $"<tr>{string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
-            html.AppendLine("</tbody></table>");
-        }
+        if (memoryRows.Count > 0) AppendTable(html, "Peak memory", ReportTable.MemoryNote, ReportTable.MemoryHeaders(report), memoryRows);
 
         html.AppendLine("<h2>Resolved config</h2>");
         html.AppendLine(c, $"<pre>{Encode(configYaml)}</pre>");
@@ -91,4 +77,17 @@ public static class RunReportHtml
     }
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>A section: its title, a note, and a table of text cells (escaped).</summary>
+    private static void AppendTable(StringBuilder html, string title, string note, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        var c = CultureInfo.InvariantCulture;
+        html.AppendLine(c, $"<h2>{Encode(title)}</h2>");
+        html.AppendLine(c, $"<p>{Encode(note)}</p>");
+        html.AppendLine("<table><thead><tr>");
+        foreach (var header in headers) html.Append(c, $"<th>{Encode(header)}</th>");
+        html.AppendLine("</tr></thead><tbody>");
+        foreach (var row in rows) html.AppendLine(c, $"<tr>{string.Concat(row.Select(cell => $"<td>{Encode(cell)}</td>"))}</tr>");
+        html.AppendLine("</tbody></table>");
+    }
 }
