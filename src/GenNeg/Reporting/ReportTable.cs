@@ -114,7 +114,7 @@ public static class ReportTable
 
     /// <summary>What the memory table holds, in one sentence.</summary>
     public const string MemoryNote =
-        "Peak memory: the most memory resident at once in the process while each phase that made the stage ran, and while it was evaluated (measured by the operating system, data included; for a resumed phase, its last session's).";
+        "Peak memory: the most memory resident at once in the process while each phase that made the stage ran, and while it was evaluated (measured by the operating system, data included; for a resumed phase, the peak since it resumed).";
 
     /// <summary>What the realism table holds, in one sentence.</summary>
     public const string RealismNote =

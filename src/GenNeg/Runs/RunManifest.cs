@@ -110,7 +110,7 @@ public sealed record StageRecord(string Name, string Denoiser, IReadOnlyList<Cla
 
     /// <summary>
     /// The peak resident memory of each phase that made the stage, in bytes, by phase (<see cref="Phases"/>), as
-    /// measured by the process that ran it (for a resumed phase, the last session's); null where it was not measured.
+    /// measured by the process that ran it (for a resumed phase, the peak since it resumed); null where it was not measured.
     /// </summary>
     public IReadOnlyDictionary<string, long>? PeakMemory { get; init; }
 
