@@ -18,13 +18,9 @@ namespace GenNeg.Tests.Traffic;
 /// <summary>Hand-written scene files: padding and its mask, crowded and infracting scenes, and malformed files.</summary>
 public class TrafficFilesPaddingTests
 {
-    private const string Header = "split,scene,map,agent,x,y,length,width,heading,speed";
+    private const string Header = TrafficTestWorlds.SceneFileHeader;
 
-    /// <summary>One map, the road |y| &lt; 8 across the 64 m window.</summary>
-    private const string Road = """
-        {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"map":0},
-        "geometry":{"type":"Polygon","coordinates":[[[-32,-8],[32,-8],[32,8],[-32,8],[-32,-8]]]}}]}
-        """;
+    private const string Road = TrafficTestWorlds.StraightRoadGeoJson;
 
     /// <summary>Train scene 0: two vehicles; train scene 1: three; validation scene 0: one. All on the road, apart.</summary>
     private static readonly string[] Rows =

@@ -13,12 +13,9 @@ namespace GenNeg.Tests.Traffic;
 /// <summary>Padded traffic scenes from files in guidance and in genneg sample: padding is never guided nor written as a vehicle.</summary>
 public class TrafficFilesSamplingTests
 {
-    private const string Header = "split,scene,map,agent,x,y,length,width,heading,speed";
+    private const string Header = TrafficTestWorlds.SceneFileHeader;
 
-    private const string Road = """
-        {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"map":0},
-        "geometry":{"type":"Polygon","coordinates":[[[-32,-8],[32,-8],[32,8],[-32,8],[-32,-8]]]}}]}
-        """;
+    private const string Road = TrafficTestWorlds.StraightRoadGeoJson;
 
     [Fact]
     public void Guidance_through_the_agent_transformer_is_exactly_zero_on_padded_rows()

@@ -12,6 +12,15 @@ internal static class TrafficTestWorlds
 {
     public static readonly GeometryFactory Factory = new();
 
+    /// <summary>The columns of a scenes file, as data export writes them.</summary>
+    public const string SceneFileHeader = "split,scene,map,agent,x,y,length,width,heading,speed";
+
+    /// <summary>A maps file of one map, the road |y| &lt; 8 across the 64 m window.</summary>
+    public const string StraightRoadGeoJson = """
+        {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"map":0},
+        "geometry":{"type":"Polygon","coordinates":[[[-32,-8],[32,-8],[32,8],[-32,8],[-32,-8]]]}}]}
+        """;
+
     /// <summary>A road |y| &lt; 8 across the whole window with a 1 m median |y| &lt; 0.5 for |x| &lt; 20.</summary>
     public static TrafficWorld MedianRoad()
     {
