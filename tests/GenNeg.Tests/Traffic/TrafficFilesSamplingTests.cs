@@ -21,12 +21,10 @@ public class TrafficFilesSamplingTests
     public void Guidance_through_the_agent_transformer_is_exactly_zero_on_padded_rows()
     {
         using var generator = new Generator(5);
-        var maps = (rand([2, 1, 32, 32], generator: generator) * 255).to(ScalarType.Byte);
-        var mask = tensor(new[] { true, true, false, true, false, false }).reshape(2, 3);
-        var condition = new Condition([new(TrafficDataSet.MapKey, maps), new(TrafficOracle.AgentMaskKey, mask)]);
-        using var data = new DataSplit(randn([2, 3, 7], generator: generator), randn([2, 3, 7], generator: generator), condition, condition.Map(t => t.clone()), elementShape: [3]);
-        var model = new ModelConfig { Backbone = "agent_transformer", Hidden = 16, Heads = 2, Blocks = 2, TimeEmbedding = 8, Formalism = "ddpm", Timesteps = 20 };
-        var builder = new ModelBuilder(model, data, Registries.CreateDefault().Backbones, CPU);
+        var (data, builder) = TrafficTestWorlds.PaddedScenesModel(generator);
+        using var ownedData = data;
+        var condition = data.TrainCondition;
+        var mask = condition[TrafficOracle.AgentMaskKey];
         using var denoiser = builder.CreateDenoiser(1);
         using var byScene = builder.CreateClassifier(2, ClassifierHead.BySample);
         using var byAgent = builder.CreateClassifier(3, ClassifierHead.ByElement);

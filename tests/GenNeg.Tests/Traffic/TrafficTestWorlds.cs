@@ -30,6 +30,21 @@ internal static class TrafficTestWorlds
         return new TrafficWorld(config, [map], new FeatureScaling(new float[7], Enumerable.Repeat(1f, 7).ToArray()));
     }
 
+    /// <summary>
+    /// Two scenes of three vehicle rows, random maps, the first scene with two vehicles and the second with one (the
+    /// agent mask), and a small DDPM agent transformer built for them.
+    /// </summary>
+    public static (DataSplit Data, GenNeg.Workflows.ModelBuilder Builder) PaddedScenesModel(TorchSharp.torch.Generator generator)
+    {
+        var maps = (TorchSharp.torch.rand([2, 1, 32, 32], generator: generator) * 255).to(TorchSharp.torch.ScalarType.Byte);
+        var mask = TorchSharp.torch.tensor(new[] { true, true, false, true, false, false }).reshape(2, 3);
+        var condition = new Condition([new(TrafficDataSet.MapKey, maps), new(GenNeg.Domains.Traffic.Oracle.TrafficOracle.AgentMaskKey, mask)]);
+        var data = new DataSplit(TorchSharp.torch.randn([2, 3, 7], generator: generator), TorchSharp.torch.randn([2, 3, 7], generator: generator),
+            condition, condition.Map(t => t.clone()), elementShape: [3]);
+        var model = new ModelConfig { Backbone = "agent_transformer", Hidden = 16, Heads = 2, Blocks = 2, TimeEmbedding = 8, Formalism = "ddpm", Timesteps = 20 };
+        return (data, new GenNeg.Workflows.ModelBuilder(model, data, Registries.CreateDefault().Backbones, TorchSharp.torch.CPU));
+    }
+
     public static Polygon Rectangle(double left, double right, double bottom, double top) => Factory.CreatePolygon(
     [
         new Coordinate(left, bottom), new Coordinate(right, bottom), new Coordinate(right, top), new Coordinate(left, top), new Coordinate(left, bottom),
