@@ -27,6 +27,15 @@ public static class ElementMasks
         return (samples * Expand(elementMask, samples)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// A by-element head's per-element values [B, *E] with the padded elements' set to zero (no vehicle's validity);
+    /// a by-sample head's [B], or values without a mask, as they are.
+    /// </summary>
+    public static Tensor KeepRealElements(Tensor perElement, Tensor? elementMask) =>
+        elementMask is not null && perElement.shape.SequenceEqual(elementMask.shape)
+            ? perElement * elementMask.to(perElement.dtype).to(perElement.device)
+            : perElement;
+
     /// <summary>How many of each sample's numbers are real, [B] in float64: the real elements times the numbers per element.</summary>
     public static Tensor RealNumbers(Tensor elementMask, Tensor samples)
     {

@@ -67,8 +67,7 @@ public sealed class DlsmLoss : IClassifierLoss
         // log C_y = y log sigmoid(l) + (1 - y) log sigmoid(-l), summed over a sample's elements; the rows are independent,
         // so the gradient of the sum is each row's own input gradient.
         var perLogit = labels * nn.functional.logsigmoid(logits) + (1 - labels) * nn.functional.logsigmoid(-logits);
-        if (elementMask is not null && perLogit.shape.SequenceEqual(elementMask.shape)) perLogit = perLogit * elementMask.to(perLogit.dtype).to(perLogit.device);
-        var logLikelihood = perLogit.reshape(logits.shape[0], -1).sum(1);
+        var logLikelihood = ElementMasks.KeepRealElements(perLogit, elementMask).reshape(logits.shape[0], -1).sum(1);
         var likelihoodScore = autograd.grad([logLikelihood.sum()], [input], retain_graph: true, create_graph: true)[0];
         var conditionalDenoised = modelDenoised.detach() + PerSample.Broadcast(sigma.square(), input) * likelihoodScore;
         var squared = (conditionalDenoised - clean).square();

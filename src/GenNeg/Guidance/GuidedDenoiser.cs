@@ -88,8 +88,7 @@ public sealed class GuidedDenoiser : IDenoiser
         {
             var logits = nn.functional.logsigmoid(classifier.Logit(input, sigma, condition));
             // A by-element head's padded logits are no vehicle's validity: they are left out of the sum.
-            if (mask is not null && logits.shape.SequenceEqual(mask.shape)) logits = logits * mask.to(logits.dtype).to(logits.device);
-            var logValid = logits.sum();
+            var logValid = ElementMasks.KeepRealElements(logits, mask).sum();
             total = total is null ? logValid : total + logValid;
         }
         var gradient = autograd.grad([total!], [input], retain_graph: createGraph, create_graph: createGraph)[0];
