@@ -45,19 +45,23 @@ public sealed class Benchmark
         // and the model held throughout included.
         // Resetting the mark loses the whole run's peak, so it is the largest of the phases' (the reset keeps what is resident).
         long overall = 0;
-        void Phase(string name, Action measure)
+        void Record(string name, Runtime.PeakMemory memory)
         {
-            var memory = Runtime.PeakMemory.StartPhase();
-            measure();
             if (memory.PeakBytes is not { } bytes) return;
             overall = Math.Max(overall, bytes);
             Add($"peak resident memory: {name}", bytes / 1e6, "MB");
         }
+        void Phase(string name, Action measure)
+        {
+            var memory = Runtime.PeakMemory.StartPhase();
+            measure();
+            Record(name, memory);
+        }
 
-        Workflows.Experiment? opened = null;
-        Phase("loading the data", () => opened = Workflows.Experiment.Open(config, registries));
-        using var experiment = opened!;
+        var loading = Runtime.PeakMemory.StartPhase();
+        using var experiment = Workflows.Experiment.Open(config, registries);
         using var denoiser = experiment.Models.CreateDenoiser(1);
+        Record("loading the data", loading);
         Phase("training", () => new TrainingBenchmark(config).AddFigures(experiment, denoiser.Network, Add));
         Phase("sampling", () => new SamplerBenchmark(config).AddFigures(experiment, denoiser, Add));
         Phase("drawing", () => new DrawingBenchmark(config).AddFigures(experiment, denoiser, Add));
