@@ -17,11 +17,21 @@ internal static class PythonWithTorch
 
     public static (int Code, string Error) Run(string python, params string[] arguments)
     {
-        Assert.True(TryRun(python, arguments, out var code, out var error), $"cannot start {python}");
+        var (code, _, error) = RunForOutput(python, arguments);
         return (code, error);
     }
 
-    private static bool TryRun(string python, string[] arguments, out int code, out string error)
+    /// <summary>Runs the script and returns what it printed as well.</summary>
+    public static (int Code, string Output, string Error) RunForOutput(string python, params string[] arguments)
+    {
+        Assert.True(TryRun(python, arguments, out var code, out var output, out var error), $"cannot start {python}");
+        return (code, output, error);
+    }
+
+    private static bool TryRun(string python, string[] arguments, out int code, out string error) =>
+        TryRun(python, arguments, out code, out _, out error);
+
+    private static bool TryRun(string python, string[] arguments, out int code, out string output, out string error)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
@@ -29,7 +39,7 @@ internal static class PythonWithTorch
         {
             using var process = Process.Start(start)!;
             var errorText = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.ReadToEnd();
+            output = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             error = errorText.Result;
             code = process.ExitCode;
@@ -37,7 +47,7 @@ internal static class PythonWithTorch
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            (code, error) = (-1, "");
+            (code, output, error) = (-1, "", "");
             return false;
         }
     }

@@ -93,6 +93,31 @@ public class TorchScriptBackboneTests
         Assert.Contains("config key 'model.torchscript' must name a TorchScript file (torch.jit.save) when model.backbone is torchscript", missing.Error);
     }
 
+    [SkippableFact]
+    public void Bench_times_a_TorchScript_baseline_against_GenNegs_own_backbone_of_the_same_keys()
+    {
+        var python = PythonWithTorch.Find();
+        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        using var folder = new TempFolder();
+        var trace = folder.Combine("trace.py");
+        File.WriteAllText(trace, TraceScript);
+        Assert.True(PythonWithTorch.Run(python!, trace, folder.Path).Code == 0);
+        var json = folder.Combine("bench.json");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = Cli.GenNegCli.Run(["bench", "--json", json, "--set", "model.backbone=torchscript", "--set", $"model.torchscript={folder.Combine("f.pt")}",
+            "--set", "device=cpu", "--set", "sampler.batch_size=400", "--set", "sampler.steps=4", "--set", "train.batch_size=200",
+            "--set", "genneg.classifier.batch_size=256", "--set", "model.hidden=32", "--set", "model.blocks=1"], output, error);
+        Assert.True(code == 0, error.ToString());
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var figures = document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        // The file's F is Linear(3, 32) then Linear(32, 2): 3 x 32 + 32 + 32 x 2 + 2 = 194 parameters.
+        var own = Assert.Single(figures.Keys, k => k.StartsWith("sampler step, GenNeg's own 32-wide backbone", StringComparison.Ordinal));
+        Assert.EndsWith("; the file's 194)", own, StringComparison.Ordinal);
+        Assert.InRange(figures["TorchScript step / GenNeg's own backbone step"], 0.01, 100);
+        Assert.DoesNotContain(figures.Keys, k => k.StartsWith("sampler step, GenNeg's own", StringComparison.Ordinal) && k != own);
+    }
+
     /// <summary>A whole DDPM epsilon-predictor eps(x_t, t) of PyTorch code, t the int64 step index (a table lookup), and a script that runs a saved one.</summary>
     private const string EpsilonScript = """
         import sys, numpy, torch

@@ -85,6 +85,18 @@ internal sealed class SamplerBenchmark(GenNegConfig config)
         var evaluations = ModelFactory.CreateSampler(config.Sampler, config.Model).Evaluations;
         add("sampling, baseline", BenchmarkTiming.SamplesPerSecond(batch, baseStep, evaluations), "samples/s");
         add("sampling, baseline + 2 classifiers", BenchmarkTiming.SamplesPerSecond(batch, twoStep, evaluations), "samples/s");
+        if (config.Model.Backbone == Networks.TorchScriptBackbone.BackboneName) AddOwnBackboneComparison(experiment, denoiser, add);
+    }
+
+    /// <summary>An imported TorchScript network's sampler step against GenNeg's own backbone of the same model keys, timed in turns.</summary>
+    private void AddOwnBackboneComparison(Workflows.Experiment experiment, PreconditionedDenoiser imported, Action<string, double, string> add)
+    {
+        using var own = experiment.Models.WithOwnBackbone().CreateDenoiser(6);
+        var batch = config.Sampler.BatchSize;
+        var timings = StepLatency.Measure([new ChunkedDenoiser(imported), new ChunkedDenoiser(own)], StepLatency.Inputs.From(experiment.Data), batch, Repetitions, warmUp: 3);
+        static long Parameters(PreconditionedDenoiser denoiser) => denoiser.parameters().Sum(p => p.numel());
+        add($"sampler step, GenNeg's own {config.Model.Hidden}-wide backbone ({Parameters(own):N0} parameters; the file's {Parameters(imported):N0})", timings.Median(1), "ms");
+        add("TorchScript step / GenNeg's own backbone step", timings.MedianOfRounds(round => round[0] / round[1]), "x");
     }
 
     /// <summary>The time-conditioning path computed once per sample instead of once per step (what sharing saves).</summary>

@@ -55,6 +55,14 @@ public sealed class ModelBuilder
 
     public ISampler CreateSampler(SamplerConfig sampler) => Formalism.CreateSampler(sampler);
 
+    /// <summary>
+    /// The builder of GenNeg's own backbone in place of a TorchScript file (the one its classifiers get, sized by the
+    /// same model keys), inside the formalism's own preconditioning: what bench times an imported network against.
+    /// </summary>
+    public ModelBuilder WithOwnBackbone() =>
+        new(model with { Backbone = ClassifierHead.Backbone(ClassifierTrainConfig.AutoBackbone, model.Backbone), TorchscriptContract = NetworkContracts.Backbone },
+            data, backbones, Device);
+
     private PreconditionedDenoiser NewDenoiser(long seed)
     {
         MemoryBudget.EnsureModelFits(model, checked((int)data.SampleSize));
