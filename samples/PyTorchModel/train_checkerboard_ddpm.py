@@ -24,8 +24,8 @@ def checkerboard(n, generator):
     return corner + 2 * torch.rand(n, 2, generator=generator)
 
 
-class EpsilonMlp(torch.nn.Module):
-    """eps(x_t, t): a residual MLP on x_t and a sinusoidal embedding of the step index."""
+class ResidualMlp(torch.nn.Module):
+    """F(x, label): a residual MLP on x and a sinusoidal embedding of the label (here the step index: eps(x_t, t))."""
 
     def __init__(self, hidden=256, blocks=2, embedding=128):
         super().__init__()
@@ -36,14 +36,30 @@ class EpsilonMlp(torch.nn.Module):
             for _ in range(blocks))
         self.output = torch.nn.Sequential(torch.nn.SiLU(), torch.nn.Linear(hidden, 2))
 
-    def forward(self, x, t):
+    def forward(self, x, label):
         half = self.embedding // 2
         frequencies = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
-        angles = t.float().unsqueeze(1) * frequencies.unsqueeze(0)
+        angles = label.float().unsqueeze(1) * frequencies.unsqueeze(0)
         h = self.input(torch.cat([x, torch.sin(angles), torch.cos(angles)], 1))
         for block in self.blocks:
             h = h + block(h)
         return self.output(h)
+
+
+def optimise(model, batch_loss, steps, learning_rate):
+    """Adam on batch_loss() for the given steps; the last 30 % of them anneal the learning rate linearly to zero."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    decay_start = 0.7 * steps
+    for step in range(1, steps + 1):
+        scale = 1.0 if step <= decay_start else max(0.0, (steps - step) / (steps - decay_start))
+        for group in optimiser.param_groups:
+            group["lr"] = learning_rate * scale
+        loss = batch_loss()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % max(1, steps // 10) == 0 or step == steps:
+            print(f"step {step}/{steps}: loss {loss.item():.4f}", flush=True)
 
 
 def main():
@@ -62,26 +78,17 @@ def main():
     alpha_bars = torch.cumprod(1 - betas, 0).float()
     train = checkerboard(1000, generator)  # GenNeg's data.train_size default
 
-    model = EpsilonMlp()
-    optimiser = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
-    for step in range(1, args.steps + 1):
-        # The last 30 % of the steps anneal the learning rate linearly to zero.
-        decay_start = 0.7 * args.steps
-        scale = 1.0 if step <= decay_start else max(0.0, (args.steps - step) / (args.steps - decay_start))
-        for group in optimiser.param_groups:
-            group["lr"] = args.learning_rate * scale
+    model = ResidualMlp()
+
+    def batch_loss():
         x0 = train[torch.randint(0, len(train), (args.batch_size,), generator=generator)]
         t = torch.randint(0, args.timesteps, (args.batch_size,), generator=generator)
         noise = torch.randn(x0.shape, generator=generator)
         abar = alpha_bars[t].unsqueeze(1)
         x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * noise
-        loss = (model(x_t, t) - noise).square().mean()  # Ho et al.'s L_simple
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        if step % max(1, args.steps // 10) == 0 or step == args.steps:
-            print(f"step {step}/{args.steps}: loss {loss.item():.4f}", flush=True)
+        return (model(x_t, t) - noise).square().mean()  # Ho et al.'s L_simple
 
+    optimise(model, batch_loss, args.steps, args.learning_rate)
     model.eval()
     traced = torch.jit.trace(model, (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)))
     torch.jit.save(traced, args.out)

@@ -16,31 +16,16 @@ import math
 
 import torch
 
-from train_checkerboard_ddpm import checkerboard
+from train_checkerboard_ddpm import ResidualMlp, checkerboard, optimise
 
 
 class EdmDenoiser(torch.nn.Module):
-    """D(x, sigma): a residual MLP F on c_in x and a sinusoidal embedding of c_noise, inside EDM's preconditioning."""
+    """D(x, sigma): the residual MLP F on c_in x and a sinusoidal embedding of c_noise, inside EDM's preconditioning."""
 
-    def __init__(self, sigma_data=1.0, hidden=256, blocks=2, embedding=128):
+    def __init__(self, sigma_data=1.0):
         super().__init__()
         self.sigma_data = sigma_data
-        self.embedding = embedding
-        self.input = torch.nn.Linear(2 + embedding, hidden)
-        self.blocks = torch.nn.ModuleList(
-            torch.nn.Sequential(torch.nn.SiLU(), torch.nn.Linear(hidden, hidden), torch.nn.SiLU(), torch.nn.Linear(hidden, hidden))
-            for _ in range(blocks))
-        self.output = torch.nn.Sequential(torch.nn.SiLU(), torch.nn.Linear(hidden, 2))
-
-    def raw(self, x, c_noise):
-        half = self.embedding // 2
-        frequencies = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
-        # c_noise spans about [-1.6, 1.1]; the factor 1000 spreads it over the embedding's frequencies.
-        angles = 1000 * c_noise.unsqueeze(1) * frequencies.unsqueeze(0)
-        h = self.input(torch.cat([x, torch.sin(angles), torch.cos(angles)], 1))
-        for block in self.blocks:
-            h = h + block(h)
-        return self.output(h)
+        self.network = ResidualMlp()
 
     def forward(self, x, sigma):
         s = sigma.reshape(-1, 1)
@@ -48,7 +33,8 @@ class EdmDenoiser(torch.nn.Module):
         c_skip = self.sigma_data ** 2 / variance
         c_out = s * self.sigma_data / variance.sqrt()
         c_in = 1 / variance.sqrt()
-        return c_skip * x + c_out * self.raw(c_in * x, sigma.log() / 4)
+        # c_noise = ln(sigma) / 4 spans about [-1.6, 1.1]; the factor 1000 spreads it over the embedding's frequencies.
+        return c_skip * x + c_out * self.network(c_in * x, 1000 * (sigma.log() / 4))
 
 
 def main():
@@ -66,24 +52,15 @@ def main():
     log_min, log_max = math.log(0.002), math.log(80.0)
 
     model = EdmDenoiser()
-    optimiser = torch.optim.Adam(model.parameters(), lr=args.learning_rate)
-    for step in range(1, args.steps + 1):
-        # The last 30 % of the steps anneal the learning rate linearly to zero.
-        decay_start = 0.7 * args.steps
-        scale = 1.0 if step <= decay_start else max(0.0, (args.steps - step) / (args.steps - decay_start))
-        for group in optimiser.param_groups:
-            group["lr"] = args.learning_rate * scale
+
+    def batch_loss():
         x0 = train[torch.randint(0, len(train), (args.batch_size,), generator=generator)]
         sigma = torch.exp(log_min + (log_max - log_min) * torch.rand(args.batch_size, generator=generator))
         noised = x0 + sigma.unsqueeze(1) * torch.randn(x0.shape, generator=generator)
         weight = (sigma.square() + model.sigma_data ** 2) / (sigma * model.sigma_data).square()
-        loss = (weight.unsqueeze(1) * (model(noised, sigma) - x0).square()).mean()  # Eq. 8
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        if step % max(1, args.steps // 10) == 0 or step == args.steps:
-            print(f"step {step}/{args.steps}: loss {loss.item():.4f}", flush=True)
+        return (weight.unsqueeze(1) * (model(noised, sigma) - x0).square()).mean()  # Eq. 8
 
+    optimise(model, batch_loss, args.steps, args.learning_rate)
     model.eval()
     traced = torch.jit.trace(model, (torch.zeros(4, 2), torch.ones(4)))
     torch.jit.save(traced, args.out)

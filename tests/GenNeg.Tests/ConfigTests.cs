@@ -107,7 +107,8 @@ public class ConfigTests
     [InlineData("model:\n  torchscript_contract: edm_denoiser\n", "config key 'model.torchscript_contract' (edm_denoiser) describes a TorchScript file; model.backbone is mlp")]
     [InlineData("model:\n  backbone: torchscript\n  torchscript_contract: ddpm_epsilon\n", "config key 'model.torchscript_contract' (ddpm_epsilon) needs model.formalism: ddpm; it is edm")]
     [InlineData("model:\n  backbone: torchscript\n  formalism: ddpm\n  prediction: x0\n  torchscript_contract: ddpm_epsilon\nsampler:\n  name: ddim\n", "config key 'model.torchscript_contract' (ddpm_epsilon) predicts epsilon; model.prediction is x0")]
-    [InlineData("genneg:\n  classifier:\n    backbone: torchscript\n", "config key 'genneg.classifier.backbone' cannot be torchscript: a TorchScript file is a denoiser and gives no logits; use auto or a backbone built by GenNeg (e.g. mlp)")]
+    [InlineData("genneg:\n  classifier:\n    backbone: torchscript\n", "config key 'genneg.classifier.torchscript' must name a TorchScript file (torch.jit.save) of the classifier's network when genneg.classifier.backbone is torchscript")]
+    [InlineData("genneg:\n  classifier:\n    torchscript: c.pt\n", "config key 'genneg.classifier.torchscript' names a file, but genneg.classifier.backbone is auto; set it to torchscript to use the file")]
     [InlineData("train:\n  iterations: [1, 2\n", "config: malformed YAML at line 3, column 1: While parsing a flow sequence, did not find expected ',' or ']'.")]
     public void Bad_configs_fail_with_a_message_naming_the_key(string yaml, string message)
     {

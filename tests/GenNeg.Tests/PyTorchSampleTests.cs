@@ -14,12 +14,11 @@ public class PyTorchSampleTests
     [InlineData("train_checkerboard_ddpm.py", "ddpm_epsilon", "configs/checkerboard-ddpm-quick.yaml")]
     public void The_sample_scripts_sample_an_imported_model_at_the_rate_GenNeg_measures(string trainer, string contract, string config)
     {
-        var python = PythonWithTorch.Find();
-        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        var python = PythonWithTorch.Require();
         using var folder = new TempFolder();
         var samples = Repository.File(Path.Combine("samples", "PyTorchModel"));
         var file = folder.Combine("model.pt");
-        var trained = PythonWithTorch.Run(python!, Path.Combine(samples, trainer), "--steps", "300", "--out", file);
+        var trained = PythonWithTorch.Run(python, Path.Combine(samples, trainer), "--steps", "300", "--out", file);
         Assert.True(trained.Code == 0, trained.Error);
 
         const int count = 4000;
@@ -33,7 +32,7 @@ public class PyTorchSampleTests
         using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
         var ours = metrics.RootElement.GetProperty("baseline").GetProperty("infraction_rate").GetDouble();
 
-        var sampled = PythonWithTorch.RunForOutput(python!, Path.Combine(samples, "sample_checkerboard.py"), file, "--contract", contract, "--samples", $"{count}");
+        var sampled = PythonWithTorch.RunForOutput(python, Path.Combine(samples, "sample_checkerboard.py"), file, "--contract", contract, "--samples", $"{count}");
         Assert.True(sampled.Code == 0, sampled.Error);
         var match = Regex.Match(sampled.Output, @"infraction rate ([0-9.]+) % \(standard error ([0-9.]+) %\) over 4000 samples");
         Assert.True(match.Success, sampled.Output);

@@ -15,6 +15,14 @@ internal static class PythonWithTorch
         return candidates.Where(c => !string.IsNullOrEmpty(c)).FirstOrDefault(c => TryRun(c!, ["-c", "import torch, numpy"], out var code, out _) && code == 0);
     }
 
+    /// <summary>The interpreter <see cref="Find"/> gives; the calling test is skipped, saying why, when there is none.</summary>
+    public static string Require()
+    {
+        var python = Find();
+        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        return python!;
+    }
+
     public static (int Code, string Error) Run(string python, params string[] arguments)
     {
         var (code, _, error) = RunForOutput(python, arguments);

@@ -18,24 +18,37 @@ public class TorchScriptBackboneTests
                 self.b = torch.nn.Linear(32, 2)
             def forward(self, x, c_noise):
                 return self.b(torch.nn.functional.silu(self.a(torch.cat([x, c_noise.unsqueeze(1)], 1))))
+        class G(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.c = torch.nn.Linear(3, 16)
+                self.d = torch.nn.Linear(16, 1)
+            def forward(self, x, c_noise):
+                return self.d(torch.tanh(self.c(torch.cat([x, c_noise.unsqueeze(1)], 1)))).squeeze(1)
         folder = sys.argv[1]
         x, c = torch.linspace(-3, 3, 16).reshape(8, 2), torch.linspace(-1, 2, 8)
         traced = torch.jit.trace(F().eval(), (x, c))
         traced.save(folder + "/f.pt")
         numpy.save(folder + "/f_out.npy", traced(x, c).detach().numpy())
+        torch.jit.trace(G().eval(), (x, c)).save(folder + "/g.pt")
         """;
+
+    /// <summary>Runs <see cref="TraceScript"/> in the folder; returns the path of the traced file.</summary>
+    private static string TraceF(string python, TempFolder folder)
+    {
+        var trace = folder.Combine("trace.py");
+        File.WriteAllText(trace, TraceScript);
+        var traced = PythonWithTorch.Run(python, trace, folder.Path);
+        Assert.True(traced.Code == 0, traced.Error);
+        return folder.Combine("f.pt");
+    }
 
     [SkippableFact]
     public void A_traced_PyTorch_network_is_a_backbone_that_trains_saves_and_loads_inside_the_preconditioning()
     {
-        var python = PythonWithTorch.Find();
-        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        var python = PythonWithTorch.Require();
         using var folder = new TempFolder();
-        var trace = folder.Combine("trace.py");
-        File.WriteAllText(trace, TraceScript);
-        var traced = PythonWithTorch.Run(python!, trace, folder.Path);
-        Assert.True(traced.Code == 0, traced.Error);
-        var file = folder.Combine("f.pt");
+        var file = TraceF(python, folder);
 
         // The network computes in GenNeg what it computed in PyTorch, and D wraps it in EDM's preconditioning.
         var model = new Configuration.ModelConfig { Backbone = TorchScriptBackbone.BackboneName, Torchscript = file };
@@ -84,28 +97,61 @@ public class TorchScriptBackboneTests
         AssertFiniteMetrics(run, "genneg-1");
         using var classifier = TestModels.Builder(model with { Hidden = 32, Blocks = 1, TimeEmbedding = 16 }, 2).LoadClassifier(Path.Combine(run, "genneg-1", "classifier.bin"), seed: 3, Networks.ClassifierHead.ByElement);
 
-        // What it cannot be: a classifier, or a backbone without its file.
+        // What it cannot be: a classifier without a file of its own, or a backbone without its file.
         var refused = ReliabilityTests.Cli("iterate", "-r", run, "--set", "genneg.classifier.backbone=torchscript");
         Assert.Equal(2, refused.Code);
-        Assert.Contains("config key 'genneg.classifier.backbone' cannot be torchscript: a TorchScript file is a denoiser and gives no logits", refused.Error);
+        Assert.Contains("config key 'genneg.classifier.torchscript' must name a TorchScript file (torch.jit.save) of the classifier's network", refused.Error);
         var missing = ReliabilityTests.Cli("train-baseline", "-c", TinyRun.WriteConfig(config), "-r", folder.Combine("run2"), "--set", "model.backbone=torchscript");
         Assert.Equal(2, missing.Code);
         Assert.Contains("config key 'model.torchscript' must name a TorchScript file (torch.jit.save) when model.backbone is torchscript", missing.Error);
     }
 
     [SkippableFact]
+    public void A_TorchScript_classifier_trains_from_its_files_weights_and_one_of_the_wrong_shape_is_refused()
+    {
+        var python = PythonWithTorch.Require();
+        using var folder = new TempFolder();
+        var denoiserFile = TraceF(python, folder);
+        var classifierFile = folder.Combine("g.pt");
+        using var config = new TempFolder();
+        var run = folder.Combine("run");
+        var imported = ReliabilityTests.Cli("train-baseline", "-c", TinyRun.WriteConfig(config), "-r", run, "--as-is",
+            "--set", "model.backbone=torchscript", "--set", $"model.torchscript={denoiserFile}");
+        Assert.True(imported.Code == 0, imported.Error);
+        string[] tiny = ["--set", "genneg.per_class=40", "--set", "genneg.min_per_class=10", "--set", "genneg.draw_batch_size=200",
+            "--set", "genneg.classifier.iterations=20", "--set", "genneg.classifier.batch_size=64", "--set", "genneg.classifier.backbone=torchscript"];
+
+        // The denoiser's file gives two numbers per sample, not one logit: refused before anything is drawn.
+        var wrong = ReliabilityTests.Cli(["iterate", "-r", run, .. tiny, "--set", $"genneg.classifier.torchscript={denoiserFile}"]);
+        Assert.Equal(2, wrong.Code);
+        Assert.Contains($"config key 'genneg.classifier.torchscript': '{denoiserFile}': its forward returns [2, 2] for x [2, 2] float32 and a noise label [2] float32; expected [2], one logit per sample", wrong.Error);
+        Assert.False(Directory.Exists(Path.Combine(run, "genneg-1")));
+
+        var iterate = ReliabilityTests.Cli(["iterate", "-r", run, .. tiny, "--set", $"genneg.classifier.torchscript={classifierFile}"]);
+        Assert.True(iterate.Code == 0, iterate.Error);
+        AssertFiniteMetrics(run, "genneg-1");
+        var model = new Configuration.ModelConfig { Backbone = TorchScriptBackbone.BackboneName, Torchscript = denoiserFile };
+        var builder = new Workflows.ModelBuilder(model, new DataSplit(zeros(1, 2), zeros(1, 2)), Registries.CreateDefault().Backbones, CPU,
+            TorchScriptBackbone.BackboneName, classifierFile);
+        using var fresh = builder.CreateClassifier(1, ClassifierHead.BySample);
+        using var trained = builder.LoadClassifier(Path.Combine(run, "genneg-1", "classifier.bin"), seed: 3, ClassifierHead.BySample);
+        Assert.Equal(["c_bias", "c_weight", "d_bias", "d_weight"], trained.Network.named_parameters().Select(p => p.name).Order());
+        var x = linspace(-3, 3, 16).reshape(8, 2);
+        var labels = linspace(-1, 2, 8);
+        Assert.True((trained.Network.forward(x, labels, Condition.None) - fresh.Network.forward(x, labels, Condition.None)).abs().max().item<float>() > 1e-4,
+            "the classifier kept the file's weights");
+    }
+
+    [SkippableFact]
     public void Bench_times_a_TorchScript_baseline_against_GenNegs_own_backbone_of_the_same_keys()
     {
-        var python = PythonWithTorch.Find();
-        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        var python = PythonWithTorch.Require();
         using var folder = new TempFolder();
-        var trace = folder.Combine("trace.py");
-        File.WriteAllText(trace, TraceScript);
-        Assert.True(PythonWithTorch.Run(python!, trace, folder.Path).Code == 0);
+        var file = TraceF(python, folder);
         var json = folder.Combine("bench.json");
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = Cli.GenNegCli.Run(["bench", "--json", json, "--set", "model.backbone=torchscript", "--set", $"model.torchscript={folder.Combine("f.pt")}",
+        var code = Cli.GenNegCli.Run(["bench", "--json", json, "--set", "model.backbone=torchscript", "--set", $"model.torchscript={file}",
             "--set", "device=cpu", "--set", "sampler.batch_size=400", "--set", "sampler.steps=4", "--set", "train.batch_size=200",
             "--set", "genneg.classifier.batch_size=256", "--set", "model.hidden=32", "--set", "model.blocks=1"], output, error);
         Assert.True(code == 0, error.ToString());
@@ -154,12 +200,11 @@ public class TorchScriptBackboneTests
     [SkippableFact]
     public void A_PyTorch_DDPM_epsilon_predictor_runs_Gen_neG_and_its_distilled_copy_runs_in_PyTorch_alone()
     {
-        var python = PythonWithTorch.Find();
-        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        var python = PythonWithTorch.Require();
         using var folder = new TempFolder();
         var script = folder.Combine("eps.py");
         File.WriteAllText(script, EpsilonScript);
-        var traced = PythonWithTorch.Run(python!, script, folder.Path, "trace");
+        var traced = PythonWithTorch.Run(python, script, folder.Path, "trace");
         Assert.True(traced.Code == 0, traced.Error);
         var file = folder.Combine("eps.pt");
 
@@ -190,7 +235,7 @@ public class TorchScriptBackboneTests
 
         // The distilled stage's file runs in PyTorch alone and computes what GenNeg's distilled network computes.
         var saved = Path.Combine(run, "distilled-1", Workflows.Distillation.TorchScriptFile);
-        var ran = PythonWithTorch.Run(python!, script, folder.Path, saved);
+        var ran = PythonWithTorch.Run(python, script, folder.Path, saved);
         Assert.True(ran.Code == 0, ran.Error);
         using var distilled = TestModels.Builder(model, 2).LoadDenoiser(Path.Combine(run, "distilled-1", "denoiser.bin"), seed: 3);
         var inputs = linspace(-3, 3, 16).reshape(8, 2);
@@ -204,7 +249,7 @@ public class TorchScriptBackboneTests
         var exported = folder.Combine("export");
         var export = ReliabilityTests.Cli("export", "--run", run, "--stage", "distilled-1", "--out", exported);
         Assert.True(export.Code == 0, export.Error);
-        var fromExport = PythonWithTorch.Run(python!, script, folder.Path, "export", exported, Repository.File(Path.Combine("samples", "PyTorchExport")));
+        var fromExport = PythonWithTorch.Run(python, script, folder.Path, "export", exported, Repository.File(Path.Combine("samples", "PyTorchExport")));
         Assert.True(fromExport.Code == 0, fromExport.Error);
         Assert.Equal(ours.data<float>().ToArray(), NpyFile.Read(folder.Combine("export_out.npy")).Values, new FloatTolerance(1e-5f));
     }
@@ -232,12 +277,11 @@ public class TorchScriptBackboneTests
     [SkippableFact]
     public void A_file_that_cannot_serve_is_refused_with_one_line_naming_it()
     {
-        var python = PythonWithTorch.Find();
-        Skip.If(python is null, "python3 with torch and numpy is not installed; install python3-torch and python3-numpy to run this test");
+        var python = PythonWithTorch.Require();
         using var folder = new TempFolder();
         var script = folder.Combine("wrong.py");
         File.WriteAllText(script, WrongScript);
-        var made = PythonWithTorch.Run(python!, script, folder.Path);
+        var made = PythonWithTorch.Run(python, script, folder.Path);
         Assert.True(made.Code == 0, made.Error);
         var junk = folder.Combine("junk.pt");
         File.WriteAllText(junk, "not a model");

@@ -55,8 +55,11 @@ public static class ConfigValidator
         if (c.Model.Prediction != DdpmFormalism.EpsilonPrediction && c.Model.Formalism != DdpmFormalism.Name)
             throw ConfigKey.Error("model.prediction", $"({c.Model.Prediction}) applies to the ddpm formalism only; model.formalism is {c.Model.Formalism}");
         NetworkContracts.Check(c.Model);
-        if (c.Genneg.Classifier.Backbone == TorchScriptBackbone.BackboneName)
-            throw ConfigKey.Error("genneg.classifier.backbone", $"cannot be {TorchScriptBackbone.BackboneName}: a TorchScript file is a denoiser and gives no logits; use {ClassifierTrainConfig.AutoBackbone} or a backbone built by GenNeg (e.g. {ResidualMlp.BackboneName})");
+        var classifierFile = !string.IsNullOrWhiteSpace(c.Genneg.Classifier.Torchscript);
+        if (c.Genneg.Classifier.Backbone == TorchScriptBackbone.BackboneName && !classifierFile)
+            throw ConfigKey.Error("genneg.classifier.torchscript", $"must name a TorchScript file (torch.jit.save) of the classifier's network when genneg.classifier.backbone is {TorchScriptBackbone.BackboneName}");
+        if (c.Genneg.Classifier.Backbone != TorchScriptBackbone.BackboneName && classifierFile)
+            throw ConfigKey.Error("genneg.classifier.torchscript", $"names a file, but genneg.classifier.backbone is {c.Genneg.Classifier.Backbone}; set it to {TorchScriptBackbone.BackboneName} to use the file");
         // The formalism knows its samplers and their step limits.
         ModelFactory.CreateSampler(c.Sampler, c.Model);
         if (c.Evaluate.MmdSamples > c.Data.ValidationSize)

@@ -357,10 +357,17 @@ public sealed record ClassifierTrainConfig : TrainConfig
     public double CrossEntropyWeight { get; init; } = 1.0;
     /// <summary>
     /// The classifiers' backbone, by name from the backbone registry, built with the model section's sizes (model.hidden,
-    /// model.blocks, ...): auto for model.backbone, or mlp when that is torchscript (a PyTorch file is a denoiser and
-    /// gives no logits).
+    /// model.blocks, ...): auto for model.backbone, or mlp when that is torchscript (the denoiser's file gives no logits);
+    /// torchscript for a network of your own from genneg.classifier.torchscript.
     /// </summary>
     public string Backbone { get; init; } = AutoBackbone;
+    /// <summary>
+    /// With genneg.classifier.backbone torchscript: a TorchScript file (torch.jit.save) of the classifier's raw network
+    /// F(x, c_noise), from samples [B, *S] float32 and a noise label [B] float32 to one logit per sample [B] (genneg.head
+    /// by_sample) or per element [B, *E] (by_element). Every classifier starts from the file's weights and trains inside
+    /// the formalism's preconditioning.
+    /// </summary>
+    public string Torchscript { get; init; } = "";
 
     /// <summary>genneg.classifier.backbone's default: the denoiser's backbone where it can classify.</summary>
     public const string AutoBackbone = "auto";

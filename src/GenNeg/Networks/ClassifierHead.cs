@@ -18,7 +18,7 @@ public static class ClassifierHead
     /// <summary>
     /// The backbone the classifiers are built with (genneg.classifier.backbone <paramref name="configured"/>) beside a
     /// denoiser of backbone <paramref name="denoiserBackbone"/>: auto takes the denoiser's, or the MLP when that is a
-    /// TorchScript file, which gives no logits.
+    /// TorchScript file, which gives no logits (a classifier file of its own is genneg.classifier.torchscript).
     /// </summary>
     public static string Backbone(string configured, string denoiserBackbone) => configured != ClassifierTrainConfig.AutoBackbone ? configured
         : denoiserBackbone == TorchScriptBackbone.BackboneName ? ResidualMlp.BackboneName : denoiserBackbone;

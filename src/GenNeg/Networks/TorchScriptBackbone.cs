@@ -7,12 +7,14 @@ namespace GenNeg.Networks;
 
 /// <summary>
 /// A network made in PyTorch: a TorchScript module (torch.jit.trace or torch.jit.script, saved with torch.jit.save)
-/// from x [B, *S] and a noise label [B] to [B, *S]. model.torchscript_contract says which network it is, and so what
+/// from x [B, *S] and a noise label [B] to [B, *S] (a denoiser, model.torchscript) or to one logit per sample [B] or per
+/// element [B, *E] (a classifier's raw network, genneg.classifier.torchscript). model.torchscript_contract says which
+/// denoiser it is, and so what
 /// the formalism feeds it (the raw F(c_in x, c_noise) inside GenNeg's preconditioning, a DDPM eps(x_t, t) or an EDM
 /// D(x, sigma)); this class only passes the inputs on, with the step index as int64 when the contract asks. Its weights
 /// start as saved in the file (model.torchscript) and train like any backbone's; the run's checkpoints hold them under
-/// the module's own parameter names with '_' for '.'. It serves as a denoiser of unconditional samples on the CPU only
-/// (classifiers take genneg.classifier.backbone). The file is checked when loaded: one line naming it says what is wrong.
+/// the module's own parameter names with '_' for '.'. It serves unconditional samples on the CPU only. The file is
+/// checked when loaded: one line naming it and its key says what is wrong.
 /// </summary>
 public sealed class TorchScriptBackbone : Backbone
 {
@@ -25,6 +27,8 @@ public sealed class TorchScriptBackbone : Backbone
     private readonly ScriptBox script;
     private readonly bool integerLabels;
     private readonly ModelConfig model;
+    // The config key that named the file: the denoiser's or the classifiers'.
+    private readonly string fileKey;
     // The module's own state_dict names by the names registered here ('_' for '.', which TorchSharp's names cannot hold).
     private readonly Dictionary<string, string> ownNames = new(StringComparer.Ordinal);
 
@@ -33,15 +37,14 @@ public sealed class TorchScriptBackbone : Backbone
     public TorchScriptBackbone(BackboneSpec spec) : base(nameof(TorchScriptBackbone))
     {
         var path = spec.Model.Torchscript;
+        fileKey = spec.Output == BackboneOutput.Sample ? "model.torchscript" : "genneg.classifier.torchscript";
         if (string.IsNullOrWhiteSpace(path))
-            throw ConfigKey.Error("model.torchscript", "must name a TorchScript file (torch.jit.save) when model.backbone is torchscript");
-        if (spec.Output != BackboneOutput.Sample)
-            throw new GenNegException($"model.backbone {BackboneName} gives a denoiser only; classifiers and other heads need a backbone built by GenNeg (e.g. mlp)");
+            throw ConfigKey.Error(fileKey, $"must name a TorchScript file (torch.jit.save) when {(spec.Output == BackboneOutput.Sample ? "model" : "genneg.classifier")}.backbone is {BackboneName}");
         if (spec.Conditions.Count > 0)
-            throw new GenNegException($"model.backbone {BackboneName} takes (x, noise label) only; the data have conditions ({string.Join(", ", spec.Conditions.Select(c => c.Name))})");
-        if (!File.Exists(path)) throw ConfigKey.Error("model.torchscript", $": file '{path}' does not exist");
+            throw new GenNegException($"backbone {BackboneName} ({fileKey}) takes (x, noise label) only; the data have conditions ({string.Join(", ", spec.Conditions.Select(c => c.Name))})");
+        if (!File.Exists(path)) throw ConfigKey.Error(fileKey, $": file '{path}' does not exist");
         // The contract's name is the formalisms' (a layer above); only the dtype of the label matters here.
-        integerLabels = spec.Model.TorchscriptContract == "ddpm_epsilon" && spec.Model.TorchscriptTimestep == "int64";
+        integerLabels = spec.Output == BackboneOutput.Sample && spec.Model.TorchscriptContract == "ddpm_epsilon" && spec.Model.TorchscriptTimestep == "int64";
         try
         {
             // Loaded onto the CPU: a module saved from CUDA tensors gets its weights moved, and one whose code names
@@ -55,7 +58,7 @@ public sealed class TorchScriptBackbone : Backbone
         }
         try
         {
-            CheckSignature(path, spec.SampleShape);
+            CheckSignature(path, spec);
         }
         catch
         {
@@ -90,9 +93,10 @@ public sealed class TorchScriptBackbone : Backbone
     };
 
     /// <summary>One forward on a batch of two before anything trains, so a file that cannot serve fails at once, naming itself.</summary>
-    private void CheckSignature(string path, long[] sampleShape)
+    private void CheckSignature(string path, BackboneSpec spec)
     {
-        long[] inputShape = [2, .. sampleShape];
+        long[] inputShape = [2, .. spec.SampleShape];
+        long[] outputShape = [2, .. spec.OutputShape];
         var labelType = integerLabels ? ScalarType.Int64 : ScalarType.Float32;
         var described = $"x {Shape(inputShape)} float32 and a noise label [2] {(integerLabels ? "int64" : "float32")}";
         using var scope = NewDisposeScope();
@@ -113,11 +117,14 @@ public sealed class TorchScriptBackbone : Backbone
         {
             script.Module.train(wasTraining);
         }
-        if (!output.shape.SequenceEqual(inputShape))
-            throw Unusable(path, $"its forward returns {Shape(output.shape)} for {described}; expected {Shape(inputShape)}, shaped like x");
+        if (!output.shape.SequenceEqual(outputShape))
+        {
+            var meaning = spec.Output == BackboneOutput.Sample ? "shaped like x" : spec.OutputShape.Length == 0 ? "one logit per sample" : "one logit per element";
+            throw Unusable(path, $"its forward returns {Shape(output.shape)} for {described}; expected {Shape(outputShape)}, {meaning}");
+        }
     }
 
-    private static GenNegException Unusable(string path, string problem) => ConfigKey.Error("model.torchscript", $": '{path}': {problem}");
+    private GenNegException Unusable(string path, string problem) => ConfigKey.Error(fileKey, $": '{path}': {problem}");
 
     private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 

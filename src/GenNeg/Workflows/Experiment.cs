@@ -25,7 +25,7 @@ public sealed class Experiment : IDisposable
         DataSet = dataSet;
         Data = data;
         Device = device;
-        Models = new ModelBuilder(config.Model, data, registries.Backbones, device, config.Genneg.Classifier.Backbone);
+        Models = new ModelBuilder(config.Model, data, registries.Backbones, device, config.Genneg.Classifier.Backbone, config.Genneg.Classifier.Torchscript);
     }
 
     public GenNegConfig Config { get; }

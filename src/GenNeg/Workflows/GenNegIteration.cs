@@ -57,6 +57,11 @@ public sealed class GenNegIteration
         using var experiment = IterationFolder.CheckedBeforeWork(run, iteration, () => OpenWithOracle(iteration, registries));
         var from = run.Stage(state.BaseStage);
         LoadedStage.Check(run, experiment, from);
+        // A classifier from a TorchScript file is built once here, so a file that cannot serve (the wrong shape) fails
+        // before the folder is made and minutes are spent drawing. (Built-in backbones are not: building one reseeds
+        // the global generator, which the figures of existing runs must not see.)
+        if (settings.Classifier.Backbone == Networks.TorchScriptBackbone.BackboneName)
+            experiment.Models.CreateClassifier(state.Seed, settings.Head).Dispose();
         var oracle = experiment.Oracle;
         IterationFolder.Create(run, iteration);
         using var generator = experiment.NewGenerator(state.Seed);

@@ -24,7 +24,9 @@ public sealed class ModelBuilder
     private readonly BackboneRegistry backbones;
 
     /// <param name="classifierBackbone">genneg.classifier.backbone: auto for the denoiser's (the MLP beside a TorchScript file)</param>
-    public ModelBuilder(ModelConfig model, DataSplit data, BackboneRegistry backbones, Device device, string classifierBackbone = ClassifierTrainConfig.AutoBackbone)
+    /// <param name="classifierTorchscript">genneg.classifier.torchscript: the classifiers' own TorchScript file, for classifierBackbone torchscript</param>
+    public ModelBuilder(ModelConfig model, DataSplit data, BackboneRegistry backbones, Device device, string classifierBackbone = ClassifierTrainConfig.AutoBackbone,
+        string classifierTorchscript = "")
     {
         this.model = model;
         this.data = data;
@@ -32,7 +34,11 @@ public sealed class ModelBuilder
         Device = device;
         Formalism = ModelFactory.Formalism(model);
         denoiserPreconditioning = NetworkContracts.DenoiserPreconditioning(Formalism, model);
-        classifierModel = model with { Backbone = ClassifierHead.Backbone(classifierBackbone, model.Backbone) };
+        var classifierNetwork = ClassifierHead.Backbone(classifierBackbone, model.Backbone);
+        // A classifier's file is a raw network inside the formalism's preconditioning, whatever the denoiser's file is.
+        classifierModel = classifierNetwork == TorchScriptBackbone.BackboneName
+            ? model with { Backbone = classifierNetwork, Torchscript = classifierTorchscript, TorchscriptContract = NetworkContracts.Backbone }
+            : model with { Backbone = classifierNetwork };
     }
 
     private readonly IPreconditioning denoiserPreconditioning;
