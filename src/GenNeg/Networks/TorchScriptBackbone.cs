@@ -9,10 +9,9 @@ namespace GenNeg.Networks;
 /// A network made in PyTorch: a TorchScript module (torch.jit.trace or torch.jit.script, saved with torch.jit.save)
 /// from x [B, *S] and a noise label [B] to [B, *S] (a denoiser, model.torchscript) or to one logit per sample [B] or per
 /// element [B, *E] (a classifier's raw network, genneg.classifier.torchscript). model.torchscript_contract says which
-/// denoiser it is, and so what
-/// the formalism feeds it (the raw F(c_in x, c_noise) inside GenNeg's preconditioning, a DDPM eps(x_t, t) or an EDM
-/// D(x, sigma)); this class only passes the inputs on, with the step index as int64 when the contract asks. Its weights
-/// start as saved in the file (model.torchscript) and train like any backbone's; the run's checkpoints hold them under
+/// denoiser it is, and so what the formalism feeds it (the raw F(c_in x, c_noise) inside GenNeg's preconditioning, a
+/// DDPM eps(x_t, t) or an EDM D(x, sigma)); this class only passes the inputs on, with the step index as int64 when the
+/// contract asks. Its weights start as saved in the file and train like any backbone's; the run's checkpoints hold them under
 /// the module's own parameter names with '_' for '.'. It serves unconditional samples on the CPU only. The file is
 /// checked when loaded: one line naming it and its key says what is wrong.
 /// </summary>
