@@ -51,7 +51,7 @@ public class LikelihoodTests
         using var generator = new Generator(11);
         using var cholesky = linalg.cholesky(tensor(CorrelatedGaussianDenoiser.Covariance));
         using var data = randn([2000, 2], dtype: ScalarType.Float64, generator: generator).matmul(cholesky.t()).to(ScalarType.Float32);
-        var likelihood = new ProbabilityFlowLikelihood(EdmSpan, new OdeSettings(adaptive, Steps: 48, ExactDivergenceUpTo: exactUpTo, Probes: 16));
+        var likelihood = new ProbabilityFlowLikelihood(EdmSpan, new OdeSettings(new DormandPrinceSettings(adaptive, Steps: 48), ExactDivergenceUpTo: exactUpTo, Probes: 16));
 
         var (nll, evaluations) = likelihood.PerExample(new CorrelatedGaussianDenoiser(), data, generator);
         using var expected = CorrelatedGaussianDenoiser.Nll(data, SigmaMin);
@@ -162,7 +162,7 @@ public class LikelihoodTests
         {
             double[] Nll(int batchSize, Tensor points)
             {
-                var settings = new OdeSettings(adaptive, Steps: 16, RelativeTolerance: 1e-6, AbsoluteTolerance: 1e-6, ExactDivergenceUpTo: exactUpTo,
+                var settings = new OdeSettings(new DormandPrinceSettings(adaptive, Steps: 16, RelativeTolerance: 1e-6, AbsoluteTolerance: 1e-6), ExactDivergenceUpTo: exactUpTo,
                     BatchSize: batchSize);
                 var (nll, _) = new ProbabilityFlowLikelihood(EdmSpan, settings).PerExample(model, points, new Generator(3));
                 return nll.data<double>().ToArray();

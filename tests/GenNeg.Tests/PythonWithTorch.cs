@@ -12,7 +12,7 @@ internal static class PythonWithTorch
     public static string? Find()
     {
         var candidates = new[] { Environment.GetEnvironmentVariable("GENNEG_PYTHON"), "python3", "/usr/bin/python3" };
-        return candidates.Where(c => !string.IsNullOrEmpty(c)).FirstOrDefault(c => TryRun(c!, ["-c", "import torch, numpy"], out var code, out _) && code == 0);
+        return candidates.Where(c => !string.IsNullOrEmpty(c)).FirstOrDefault(c => TryRun(c!, ["-c", "import torch, numpy"], out var code, out _, out _) && code == 0);
     }
 
     /// <summary>The interpreter <see cref="Find"/> gives; the calling test is skipped, saying why, when there is none.</summary>
@@ -35,9 +35,6 @@ internal static class PythonWithTorch
         Assert.True(TryRun(python, arguments, out var code, out var output, out var error), $"cannot start {python}");
         return (code, output, error);
     }
-
-    private static bool TryRun(string python, string[] arguments, out int code, out string error) =>
-        TryRun(python, arguments, out code, out _, out error);
 
     private static bool TryRun(string python, string[] arguments, out int code, out string output, out string error)
     {

@@ -11,14 +11,11 @@ namespace GenNeg.Metrics;
 public sealed record ProbabilityFlowSpan(double SigmaLow, double SigmaHigh, double PriorVariance);
 
 /// <summary>How the ODE is solved and its divergence taken.</summary>
-/// <param name="Adaptive">Dormand-Prince 5(4) with per-example step control; false: <paramref name="Steps"/> equal steps in ln sigma</param>
+/// <param name="Solver">Dormand-Prince 5(4), adaptive per example or in fixed equal steps of ln sigma</param>
 /// <param name="ExactDivergenceUpTo">exact trace up to this dimension; Hutchinson's estimator above it</param>
 /// <param name="Probes">Rademacher probes per example (Hutchinson only), fixed for the whole solve</param>
 public sealed record OdeSettings(
-    bool Adaptive = true,
-    int Steps = 64,
-    double RelativeTolerance = 1e-5,
-    double AbsoluteTolerance = 1e-5,
+    DormandPrinceSettings Solver,
     int ExactDivergenceUpTo = 16,
     int Probes = 1,
     int BatchSize = 1000)
@@ -64,8 +61,6 @@ public sealed record NllEstimate(double Nats, double StandardError, double BitsP
 /// </summary>
 public sealed class ProbabilityFlowLikelihood
 {
-    private const int MaxStepsPerExample = 20_000;
-    private const double InitialStep = 0.05;
 
     private readonly ProbabilityFlowSpan span;
     private readonly OdeSettings settings;
@@ -73,7 +68,7 @@ public sealed class ProbabilityFlowLikelihood
     public ProbabilityFlowLikelihood(ProbabilityFlowSpan span, OdeSettings settings)
     {
         if (span.SigmaLow <= 0 || span.SigmaHigh <= span.SigmaLow) throw new ArgumentException("the ODE runs over 0 < sigma_low < sigma_high", nameof(span));
-        if (settings.Steps < 1 || settings.Probes < 1 || settings.BatchSize < 1) throw new ArgumentException("steps, probes and batch size must be at least 1", nameof(settings));
+        if (settings.Solver.Steps < 1 || settings.Probes < 1 || settings.BatchSize < 1) throw new ArgumentException("steps, probes and batch size must be at least 1", nameof(settings));
         this.span = span;
         this.settings = settings;
     }
@@ -121,8 +116,7 @@ public sealed class ProbabilityFlowLikelihood
     {
         using var scope = NewDisposeScope();
         var dimension = x0.shape[1];
-        var solver = new DormandPrince(new DormandPrinceSettings(settings.Adaptive, settings.Steps, settings.RelativeTolerance,
-            settings.AbsoluteTolerance, InitialStep, MaxStepsPerExample));
+        var solver = new DormandPrince(settings.Solver);
         Tensor x, logDensityChange, evaluations;
         try
         {

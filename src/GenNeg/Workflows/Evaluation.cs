@@ -176,8 +176,8 @@ public sealed class Evaluation
         if (experiment.Device.type != DeviceType.CPU)
             throw new GenNegException("evaluate.likelihood: exact runs on the CPU only; add --device cpu");
         var e = config.Evaluate;
-        var settings = new OdeSettings(e.OdeSolver == OdeSettings.AdaptiveSolver, e.OdeSteps, e.OdeRelativeTolerance, e.OdeAbsoluteTolerance,
-            e.HutchinsonAboveDimension, e.HutchinsonProbes);
+        var solver = new DormandPrinceSettings(e.OdeSolver == OdeSettings.AdaptiveSolver, e.OdeSteps, e.OdeRelativeTolerance, e.OdeAbsoluteTolerance);
+        var settings = new OdeSettings(solver, e.HutchinsonAboveDimension, e.HutchinsonProbes);
         using var generator = new Generator((ulong)(config.Seed + 2 * SeedOffset));
         using var points = data.Validation[..(int)Math.Min(e.LikelihoodSamples, data.Validation.shape[0])];
         return new ProbabilityFlowLikelihood(experiment.Models.Formalism.FlowSpan, settings).Estimate(denoiser, points, generator, cancellation);
